@@ -14,7 +14,8 @@ CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
 KUBEBUILDER ?= $(LOCALBIN)/kubebuilder-$(KUBEBUILDER_VERSION)
 ENVTEST_DIR = $(LOCALBIN)/k8s/$(K8S_VERSION)-$(shell go env GOOS)-$(shell go env GOARCH)
-KUBECTL ?= $(ENVTEST_DIR)/kubectl
+# kubectl on PATH when there is one (a real cluster), else the one built for envtest.
+KUBECTL ?= $(shell command -v kubectl 2>/dev/null || echo $(ENVTEST_DIR)/kubectl)
 
 GO_TEST_FLAGS ?= -timeout 45m
 
@@ -29,6 +30,12 @@ all: build
 .PHONY: help
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Demo
+
+.PHONY: demo
+demo: envtest build ## Run boto's Autoscale tutorial on a local control plane + the embedded emulator (KEEP=1 keeps it running).
+	KUBEBUILDER_ASSETS="$(ENVTEST_DIR)" go run ./hack/demo --manager $(LOCALBIN)/manager $(if $(KEEP),--keep)
 
 ##@ Development
 
@@ -65,6 +72,7 @@ run: manifests generate fmt vet ## Run the manager against the current kubeconfi
 
 .PHONY: docker-build
 docker-build: ## Build the manager image (needs a Docker engine).
+	@docker info >/dev/null 2>&1 || { echo "docker-build: no Docker engine answers here; building the image needs one that can pull golang:1.26 and gcr.io/distroless/static:nonroot" >&2; exit 1; }
 	docker build -t $(IMG) .
 
 .PHONY: docker-push
@@ -76,6 +84,15 @@ docker-push: ## Push the manager image.
 .PHONY: install
 install: manifests kustomize ## Install the CRDs into the cluster of the current kubeconfig.
 	$(KUSTOMIZE) build config/crd | $(KUBECTL) apply --server-side -f -
+
+.PHONY: deploy
+deploy: manifests kustomize ## Deploy the operator (config/default) with image IMG to the cluster of the current kubeconfig.
+	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
+	$(KUSTOMIZE) build config/default | $(KUBECTL) apply --server-side -f -
+
+.PHONY: undeploy
+undeploy: kustomize ## Remove the operator deployed with make deploy.
+	$(KUSTOMIZE) build config/default | $(KUBECTL) delete --ignore-not-found -f -
 
 .PHONY: uninstall
 uninstall: manifests kustomize ## Remove the CRDs from the cluster of the current kubeconfig.
