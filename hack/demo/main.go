@@ -183,8 +183,8 @@ func run(ctx context.Context, assets, manager string, timeScale float64, keep bo
 
 func (d *demo) story(ctx context.Context) error {
 	fmt.Println("Step 1 - the tutorial's create_launch_configuration(lc) and create_auto_scaling_group(ag):")
-	fmt.Println("         kubectl apply -k config/samples")
-	if err := d.kubectlRun(ctx, "apply", "-k", "config/samples"); err != nil {
+	fmt.Println("         kubectl apply -k config/samples/group")
+	if err := d.kubectlRun(ctx, "apply", "-k", "config/samples/group"); err != nil {
 		return err
 	}
 	if err := d.watchGroup(ctx, func(g *ec2v1alpha1.AutoScalingGroup) bool {
