@@ -8,7 +8,7 @@ import (
 // metric stays above upperThreshold for breachDuration, and down by lowerBreachScaleIncrement when it
 // stays below lowerThreshold. The operator realises it as two SimpleScaling policies and two
 // CloudWatch alarms whose actions are those policies.
-// +kubebuilder:validation:XValidation:rule="self.breachDuration % self.period == 0",message="breachDuration must be a multiple of period"
+// +kubebuilder:validation:XValidation:rule="self.period <= 0 || self.breachDuration % self.period == 0",message="breachDuration must be a multiple of period"
 // +kubebuilder:validation:XValidation:rule="self.lowerThreshold < self.upperThreshold",message="lowerThreshold must be less than upperThreshold"
 // +kubebuilder:validation:XValidation:rule="has(self.region) == has(oldSelf.region) && (!has(self.region) || self.region == oldSelf.region)",message="region is immutable: create a new object in the other region"
 // +kubebuilder:validation:XValidation:rule="self.autoScalingGroupRef.name == oldSelf.autoScalingGroupRef.name",message="autoScalingGroupRef is immutable: create a new Trigger for the other group"
@@ -75,7 +75,7 @@ type TriggerSpec struct {
 	// "-5" removes five instances, "-10%" removes ten percent. Zero or negative.
 	// +kubebuilder:validation:Pattern=`^[+-]?[0-9]+%?$`
 	// +kubebuilder:validation:MaxLength=12
-	// +kubebuilder:validation:XValidation:rule="self.matches('^(-[0-9]+|[+-]?0+)%?$')",message="lowerBreachScaleIncrement must be zero or negative, like \"-5\" or \"-10%\""
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^[+-]?[0-9]+%?$') || self.matches('^(-[0-9]+|[+-]?0+)%?$')",message="lowerBreachScaleIncrement must be zero or negative, like \"-5\" or \"-10%\""
 	// +required
 	LowerBreachScaleIncrement string `json:"lowerBreachScaleIncrement"`
 
@@ -87,7 +87,7 @@ type TriggerSpec struct {
 	// "10" adds ten instances, "10%" adds ten percent. Zero or positive.
 	// +kubebuilder:validation:Pattern=`^[+-]?[0-9]+%?$`
 	// +kubebuilder:validation:MaxLength=12
-	// +kubebuilder:validation:XValidation:rule="self.matches('^[+]?[0-9]+%?$')",message="upperBreachScaleIncrement must be zero or positive, like \"10\" or \"10%\""
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^[+-]?[0-9]+%?$') || self.matches('^([+]?[0-9]+|-0+)%?$')",message="upperBreachScaleIncrement must be zero or positive, like \"10\" or \"10%\""
 	// +required
 	UpperBreachScaleIncrement string `json:"upperBreachScaleIncrement"`
 
