@@ -56,7 +56,7 @@ vet: ## Run go vet.
 	go vet ./...
 
 .PHONY: test
-test: manifests generate fmt vet envtest ## Run all tests (envtest control plane + emulator).
+test: manifests generate fmt vet envtest kustomize ## Run all tests (envtest control plane + emulator).
 	KUBEBUILDER_ASSETS="$(ENVTEST_DIR)" go test $(GO_TEST_FLAGS) ./... -coverprofile cover.out
 
 ##@ Build
