@@ -1,0 +1,277 @@
+// Package emulator is an in-process and standalone emulator of the slice of AWS the operator uses:
+// EC2 Auto Scaling (AWS Query protocol) and CloudWatch (Query, JSON 1.0 and Smithy RPCv2 CBOR),
+// with a simulation behind them: instances launch and pass health checks after a delay, report
+// CPUUtilization, and alarms drive scaling policies, all on an injectable clock.
+//
+// One Emulator serves every region; the region comes from the request's SigV4 credential scope,
+// never from the Host header, so a single httptest server can stand in for any regional endpoint.
+package emulator
+
+import (
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Limits are the account quotas DescribeAccountLimits reports and Create* enforces. AWS's defaults
+// are low for an operator that manages thousands of groups, so tests can raise them.
+type Limits struct {
+	MaxNumberOfAutoScalingGroups    int
+	MaxNumberOfLaunchConfigurations int
+}
+
+// DefaultLimits are AWS's default quotas for a new account.
+var DefaultLimits = Limits{MaxNumberOfAutoScalingGroups: 500, MaxNumberOfLaunchConfigurations: 200}
+
+// Options configure New. The zero value is usable: real clock, us-east-1, account 123456789012,
+// AWS's default limits, instances InService the moment they launch.
+type Options struct {
+	// Clock is the source of time; nil means the wall clock.
+	Clock Clock
+	// LaunchDelay is how long a launched instance stays Pending before it is InService.
+	LaunchDelay time.Duration
+	// TerminationDelay is how long a terminating instance stays in its group (and keeps the group
+	// from being deleted without ForceDelete) before it is gone.
+	TerminationDelay time.Duration
+	// DefaultRegion serves requests whose signature names no region (SigV2, unsigned).
+	DefaultRegion string
+	// AccountID appears in every ARN.
+	AccountID string
+	// Limits are the account quotas; zero fields take DefaultLimits.
+	Limits Limits
+	// DefaultLoad is the CPUUtilization (percent) groups report until SetGroupLoad; 0 means 20.
+	DefaultLoad float64
+	// StateFile, if set, is loaded by New and written by Run (debounced, and at shutdown) and SaveState.
+	StateFile string
+	// Logger receives one line per API error and state-file problem; nil discards.
+	Logger *slog.Logger
+}
+
+// protocol is the wire format a request arrived in; errors (including injected faults) go back in it.
+type protocol int
+
+const (
+	protoQuery protocol = iota // AWS Query: form-encoded request, XML response
+	protoJSON                  // AWS JSON 1.0 (X-Amz-Target)
+	protoCBOR                  // Smithy RPCv2 CBOR
+)
+
+// XML namespaces of the two Query APIs.
+const (
+	autoScalingXMLNS = "http://autoscaling.amazonaws.com/doc/2011-01-01/"
+	cloudWatchXMLNS  = "http://monitoring.amazonaws.com/doc/2010-08-01/"
+)
+
+const (
+	autoScalingVersion = "2011-01-01"
+	cloudWatchVersion  = "2010-08-01"
+	cloudWatchService  = "GraniteServiceVersion20100801"
+	cborPathPrefix     = "/service/" + cloudWatchService + "/operation/"
+)
+
+// Emulator is an http.Handler that answers Auto Scaling and CloudWatch API calls. All state is
+// guarded by mu; API handlers, the simulation and the Go hooks each hold it for their whole step,
+// so every request sees one consistent instant.
+type Emulator struct {
+	mu      sync.Mutex
+	clock   Clock
+	opts    Options
+	log     *slog.Logger
+	regions map[string]*regionState
+	// simTime is how far the simulation has run; advanceTo moves it to the clock's now.
+	simTime time.Time
+
+	faults *Faults
+	calls  *callCounter
+	// dirty wakes Run's state saver after a change; buffered so marking never blocks.
+	dirty chan struct{}
+	admin http.Handler
+}
+
+// regionState is everything one region holds: both services share the region's simulation.
+type regionState struct {
+	name string
+	cw   *cloudWatchState
+	as   *autoScalingState
+}
+
+// New returns an emulator. If opts.StateFile exists it is loaded; an unreadable file is logged and
+// ignored so a corrupt file never keeps the emulator from starting.
+func New(opts Options) *Emulator {
+	if opts.Clock == nil {
+		opts.Clock = realClock{}
+	}
+	if opts.DefaultRegion == "" {
+		opts.DefaultRegion = "us-east-1"
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = "123456789012"
+	}
+	if opts.Limits.MaxNumberOfAutoScalingGroups <= 0 {
+		opts.Limits.MaxNumberOfAutoScalingGroups = DefaultLimits.MaxNumberOfAutoScalingGroups
+	}
+	if opts.Limits.MaxNumberOfLaunchConfigurations <= 0 {
+		opts.Limits.MaxNumberOfLaunchConfigurations = DefaultLimits.MaxNumberOfLaunchConfigurations
+	}
+	if opts.DefaultLoad <= 0 {
+		opts.DefaultLoad = 20
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	e := &Emulator{
+		clock:   opts.Clock,
+		opts:    opts,
+		log:     opts.Logger,
+		regions: map[string]*regionState{},
+		simTime: opts.Clock.Now().UTC(),
+		faults:  newFaults(),
+		calls:   newCallCounter(),
+		dirty:   make(chan struct{}, 1),
+	}
+	e.admin = e.adminHandler()
+	if opts.StateFile != "" {
+		if err := e.loadState(opts.StateFile); err != nil {
+			e.log.Error("ignoring unreadable state file; starting empty", "file", opts.StateFile, "err", err)
+		}
+	}
+	return e
+}
+
+// region returns the named region's state, creating it on first use: every region exists and
+// starts empty, as in a fresh AWS account. Callers hold e.mu.
+func (e *Emulator) region(name string) *regionState {
+	rs, ok := e.regions[name]
+	if !ok {
+		rs = &regionState{name: name, cw: newCloudWatchState(), as: newAutoScalingState()}
+		e.regions[name] = rs
+	}
+	return rs
+}
+
+// credentialRegion finds the region in a SigV4 credential scope: AKID/date/region/service/aws4_request.
+var credentialRegion = regexp.MustCompile(`Credential=[^/,\s]*/\d{8}/([a-z0-9-]{1,32})/`)
+
+// requestRegion is the region a request is signed for, from the Authorization header or a
+// presigned URL's X-Amz-Credential, else the default region (SigV2 and unsigned requests).
+func (e *Emulator) requestRegion(r *http.Request) string {
+	if m := credentialRegion.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		return m[1]
+	}
+	if cred := r.URL.Query().Get("X-Amz-Credential"); cred != "" {
+		if m := credentialRegion.FindStringSubmatch("Credential=" + cred); m != nil {
+			return m[1]
+		}
+	}
+	return e.opts.DefaultRegion
+}
+
+// maxQueryBody bounds a form body; PutMetricData's largest legal request is about 1 MB.
+const maxQueryBody = 8 << 20
+
+// ServeHTTP routes by protocol, never by Host: Smithy RPCv2 CBOR by path, AWS JSON 1.0 by
+// X-Amz-Target, AWS Query by the Version parameter. Admin endpoints live under /_emulator/.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, adminPrefix) {
+		e.admin.ServeHTTP(w, r)
+		return
+	}
+	regionName := e.requestRegion(r)
+
+	switch {
+	case strings.HasPrefix(r.URL.Path, cborPathPrefix):
+		op := strings.TrimPrefix(r.URL.Path, cborPathPrefix)
+		e.serveAction(w, protoCBOR, "", op, func(w http.ResponseWriter, rs *regionState) {
+			e.serveCloudWatchCBOR(w, r, rs, op)
+		}, regionName)
+	case strings.HasPrefix(r.Header.Get("X-Amz-Target"), cloudWatchService+"."):
+		op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), cloudWatchService+".")
+		e.serveAction(w, protoJSON, "", op, func(w http.ResponseWriter, rs *regionState) {
+			e.serveCloudWatchJSON(w, r, rs, op)
+		}, regionName)
+	default:
+		r.Body = http.MaxBytesReader(w, r.Body, maxQueryBody)
+		if err := r.ParseForm(); err != nil {
+			writeQueryError(w, "", validationError("Could not read the request as an AWS Query form: %v.", err))
+			return
+		}
+		form := r.Form
+		action := form.Get("Action")
+		switch version := form.Get("Version"); version {
+		case autoScalingVersion:
+			e.serveAction(w, protoQuery, autoScalingXMLNS, action, func(w http.ResponseWriter, rs *regionState) {
+				e.serveAutoScaling(w, rs, action, form)
+			}, regionName)
+		case cloudWatchVersion:
+			e.serveAction(w, protoQuery, cloudWatchXMLNS, action, func(w http.ResponseWriter, rs *regionState) {
+				e.serveCloudWatchQuery(w, r, rs, action, form)
+			}, regionName)
+		default:
+			writeQueryError(w, "", senderError("InvalidParameterValue",
+				"Unsupported Version %q: send Version=%s (Auto Scaling) or Version=%s (CloudWatch) with the Action, or use CloudWatch's JSON or CBOR protocol.",
+				version, autoScalingVersion, cloudWatchVersion))
+		}
+	}
+}
+
+// serveAction is the part of routing every protocol shares: count the call, apply injected faults,
+// bring the simulation up to now, then run the handler with e.mu held.
+func (e *Emulator) serveAction(w http.ResponseWriter, p protocol, xmlns, action string,
+	handle func(http.ResponseWriter, *regionState), regionName string) {
+	e.calls.add(action)
+	if fault := e.faults.decide(action); fault != nil {
+		if fault.delay > 0 {
+			time.Sleep(fault.delay) // simulated network latency, outside the lock
+		}
+		if fault.err != nil {
+			e.calls.addError(action, fault.err.Code)
+			writeProtocolError(w, p, xmlns, fault.err)
+			return
+		}
+	}
+
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	e.mu.Lock()
+	e.advanceTo(e.clock.Now())
+	handle(rec, e.region(regionName))
+	e.mu.Unlock()
+
+	if rec.status >= 400 {
+		code := rec.errorCode
+		if code == "" {
+			code = rec.Header().Get("X-Amzn-ErrorType")
+		}
+		if code == "" {
+			code = http.StatusText(rec.status)
+		}
+		// JSON's X-Amzn-ErrorType may carry "Code:http://docs..." — keep the code.
+		code, _, _ = strings.Cut(code, ":")
+		e.calls.addError(action, code)
+	}
+	e.markDirty()
+}
+
+// writeProtocolError writes err the way the request's protocol expects errors.
+func writeProtocolError(w http.ResponseWriter, p protocol, xmlns string, err *APIError) {
+	if p == protoQuery {
+		writeQueryError(w, xmlns, err)
+		return
+	}
+	writeCloudWatchError(w, p, err)
+}
+
+// statusRecorder remembers the status and, for errors written by writeQueryError, the error code,
+// so call counters can count errors by code whichever handler wrote them.
+type statusRecorder struct {
+	http.ResponseWriter
+	status    int
+	errorCode string
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
