@@ -1,0 +1,673 @@
+package cloud
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
+)
+
+// Batch sizes: the most names each describe accepts.
+const (
+	groupBatch  = 100 // DescribeAutoScalingGroups: names up to MaxRecords (100)
+	alarmBatch  = 100 // DescribeAlarms: AlarmNames up to 100
+	lcBatch     = 50  // DescribeLaunchConfigurations: 50 names
+	policyBatch = 50  // DescribePolicies: 50 policy names
+	maxRecords  = 100
+	// AttachLoadBalancers and AttachLoadBalancerTargetGroups take at most 10 a call.
+	attachBatch = 10
+)
+
+// ServiceOptions configure NewService; zero fields take the Provider's defaults.
+type ServiceOptions struct {
+	CacheTTL             time.Duration
+	ActivityPollInterval time.Duration
+	Clock                func() time.Time
+}
+
+type serviceOptions struct {
+	cacheTTL             time.Duration
+	activityPollInterval time.Duration
+	now                  func() time.Time
+}
+
+// service implements Service for one region over the SDK-subset interfaces.
+type service struct {
+	region string
+	as     AutoScalingAPI
+	cw     CloudWatchAPI
+	opts   serviceOptions
+
+	groups   *inventory[*Group]
+	lcs      *inventory[*LaunchConfiguration]
+	policies *inventory[*Policy]
+	alarms   *inventory[*Alarm]
+	feed     *activityFeed
+	listing  *freshFlight[map[string][]string]
+
+	ownersMu    sync.Mutex
+	alarmOwners map[string]string // alarm name → owner tag value, once known
+}
+
+var _ Service = (*service)(nil)
+
+// NewService returns a Service for region over the given clients (the Provider builds the real
+// ones; tests may pass their own).
+func NewService(region string, as AutoScalingAPI, cw CloudWatchAPI, opts ServiceOptions) Service {
+	o := serviceOptions{cacheTTL: opts.CacheTTL, activityPollInterval: opts.ActivityPollInterval, now: opts.Clock}
+	if o.cacheTTL <= 0 {
+		o.cacheTTL = DefaultCacheTTL
+	}
+	if o.activityPollInterval <= 0 {
+		o.activityPollInterval = DefaultActivityPollInterval
+	}
+	if o.now == nil {
+		o.now = time.Now
+	}
+	return newService(region, as, cw, o)
+}
+
+func newService(region string, as AutoScalingAPI, cw CloudWatchAPI, o serviceOptions) *service {
+	s := &service{region: region, as: as, cw: cw, opts: o, alarmOwners: map[string]string{}}
+	s.groups = newInventory("AutoScalingGroup", groupBatch, o.now, s.fetchGroups, cloneGroup)
+	s.lcs = newInventory("LaunchConfiguration", lcBatch, o.now, s.fetchLaunchConfigurations,
+		func(lc *LaunchConfiguration) *LaunchConfiguration {
+			if lc == nil {
+				return nil
+			}
+			c := *lc
+			return &c
+		})
+	s.policies = newInventory("ScalingPolicy", policyBatch, o.now, s.fetchPolicies, clonePolicy)
+	s.alarms = newInventory("MetricAlarm", alarmBatch, o.now, s.fetchAlarms, cloneAlarm)
+	s.feed = newActivityFeed(as, o.now, o.activityPollInterval)
+	s.listing = &freshFlight[map[string][]string]{run: s.listGroupsByLaunchConfiguration}
+	return s
+}
+
+func (s *service) logger(ctx context.Context) context.Context {
+	return log.IntoContext(ctx, log.FromContext(ctx).WithValues("region", s.region))
+}
+
+// --- launch configurations ---------------------------------------------------------------------
+
+func (s *service) DescribeLaunchConfiguration(ctx context.Context, name string) (*LaunchConfiguration, error) {
+	lc, found, err := s.lcs.get(s.logger(ctx), name, s.opts.cacheTTL)
+	if err != nil || !found {
+		return nil, err
+	}
+	return lc, nil
+}
+
+func (s *service) fetchLaunchConfigurations(ctx context.Context, names []string) (map[string]*LaunchConfiguration, error) {
+	out := map[string]*LaunchConfiguration{}
+	in := &autoscaling.DescribeLaunchConfigurationsInput{LaunchConfigurationNames: names, MaxRecords: aws.Int32(maxRecords)}
+	for {
+		page, err := s.as.DescribeLaunchConfigurations(ctx, in)
+		if err != nil {
+			return nil, wrapError("DescribeLaunchConfigurations", err)
+		}
+		for _, lc := range page.LaunchConfigurations {
+			c := launchConfigurationFromSDK(lc)
+			out[c.Name] = c
+		}
+		if aws.ToString(page.NextToken) == "" {
+			return out, nil
+		}
+		in.NextToken = page.NextToken
+	}
+}
+
+func (s *service) CreateLaunchConfiguration(ctx context.Context, name string, spec *ec2v1alpha1.LaunchConfigurationSpec, userData string) error {
+	ctx = s.logger(ctx)
+	_, err := s.as.CreateLaunchConfiguration(ctx, createLaunchConfigurationInput(name, spec, userData))
+	// Created, or someone else's: either way what we had cached is wrong.
+	s.lcs.invalidate(name)
+	return wrapError("CreateLaunchConfiguration", err)
+}
+
+func (s *service) DeleteLaunchConfiguration(ctx context.Context, name string) error {
+	ctx = s.logger(ctx)
+	_, err := s.as.DeleteLaunchConfiguration(ctx, &autoscaling.DeleteLaunchConfigurationInput{
+		LaunchConfigurationName: aws.String(name),
+	})
+	if err = wrapError("DeleteLaunchConfiguration", err); err != nil && !IsNotFound(err) {
+		s.lcs.invalidate(name)
+		return err
+	}
+	s.lcs.set(name, nil, false)
+	return nil
+}
+
+func (s *service) GroupsUsingLaunchConfiguration(ctx context.Context, name string) ([]string, error) {
+	ctx = s.logger(ctx)
+	// A user in the inventory is enough to keep the launch configuration: deletion waits anyway,
+	// and the answer only names who holds it.
+	var users []string
+	for _, g := range s.groups.cached() {
+		if g.LaunchConfigurationName == name {
+			users = append(users, g.Name)
+		}
+	}
+	if len(users) > 0 {
+		slices.Sort(users)
+		return users, nil
+	}
+	// "Nobody" must be true: list every group in the region, in a listing that starts after now.
+	byLC, err := s.listing.do(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(byLC[name]), nil
+}
+
+// listGroupsByLaunchConfiguration lists every group of the region (without instances, to keep
+// the pages small) and indexes them by launch configuration.
+func (s *service) listGroupsByLaunchConfiguration(ctx context.Context) (map[string][]string, error) {
+	out := map[string][]string{}
+	in := &autoscaling.DescribeAutoScalingGroupsInput{MaxRecords: aws.Int32(maxRecords), IncludeInstances: aws.Bool(false)}
+	for {
+		page, err := s.as.DescribeAutoScalingGroups(ctx, in)
+		if err != nil {
+			return nil, wrapError("DescribeAutoScalingGroups", err)
+		}
+		for _, g := range page.AutoScalingGroups {
+			if lc := aws.ToString(g.LaunchConfigurationName); lc != "" {
+				out[lc] = append(out[lc], aws.ToString(g.AutoScalingGroupName))
+			}
+		}
+		if aws.ToString(page.NextToken) == "" {
+			break
+		}
+		in.NextToken = page.NextToken
+	}
+	for _, names := range out {
+		slices.Sort(names)
+	}
+	return out, nil
+}
+
+// --- groups ------------------------------------------------------------------------------------
+
+func (s *service) DescribeGroup(ctx context.Context, name string, maxAge time.Duration) (*Group, error) {
+	g, found, err := s.groups.get(s.logger(ctx), name, maxAge)
+	if err != nil || !found {
+		return nil, err
+	}
+	return g, nil
+}
+
+func (s *service) fetchGroups(ctx context.Context, names []string) (map[string]*Group, error) {
+	out := map[string]*Group{}
+	in := &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: names, MaxRecords: aws.Int32(maxRecords)}
+	for {
+		page, err := s.as.DescribeAutoScalingGroups(ctx, in)
+		if err != nil {
+			return nil, wrapError("DescribeAutoScalingGroups", err)
+		}
+		for _, g := range page.AutoScalingGroups {
+			c := groupFromSDK(g)
+			out[c.Name] = c
+		}
+		if aws.ToString(page.NextToken) == "" {
+			return out, nil
+		}
+		in.NextToken = page.NextToken
+	}
+}
+
+func (s *service) CreateGroup(ctx context.Context, in *GroupInput) error {
+	ctx = s.logger(ctx)
+	// With one account-wide activity poll done before the create, the new group's activities
+	// all come with the polls that follow, and it never needs a per-group history read.
+	if !s.feed.hasPolled() {
+		_ = s.feed.ensurePolled(ctx, time.Duration(math.MaxInt64))
+	}
+	polledBefore := s.feed.hasPolled()
+	_, err := s.as.CreateAutoScalingGroup(ctx, createGroupInput(in))
+	s.groups.invalidate(in.Name)
+	if err != nil {
+		return wrapError("CreateAutoScalingGroup", err)
+	}
+	s.feed.groupCreated(in.Name, polledBefore)
+	if procs := normalizedSet(in.Spec.SuspendedProcesses); len(procs) > 0 {
+		_, err := s.as.SuspendProcesses(ctx, &autoscaling.SuspendProcessesInput{
+			AutoScalingGroupName: aws.String(in.Name), ScalingProcesses: procs,
+		})
+		return wrapError("SuspendProcesses", err)
+	}
+	return nil
+}
+
+func (s *service) UpdateGroup(ctx context.Context, in *GroupInput, current *Group) (bool, error) {
+	if current == nil {
+		return false, errors.New("UpdateGroup: the current group is required; create it first")
+	}
+	plan := planGroupUpdate(in, current)
+	if plan.empty() {
+		return false, nil
+	}
+	ctx = s.logger(ctx)
+	log.FromContext(ctx).V(1).Info("updating AWS group", "group", in.Name, "changed", plan.changedFields)
+	wrote := false
+	defer func() {
+		if wrote {
+			s.groups.invalidate(in.Name)
+		}
+	}()
+	name := aws.String(in.Name)
+	// step runs one write; any write, even a failed one, may have changed the group.
+	step := func(op string, call func() error) error {
+		wrote = true
+		return wrapError(op, call())
+	}
+	if plan.update != nil {
+		if err := step("UpdateAutoScalingGroup", func() error {
+			_, err := s.as.UpdateAutoScalingGroup(ctx, plan.update)
+			return err
+		}); err != nil {
+			return wrote, err
+		}
+	}
+	if len(plan.putTags) > 0 {
+		tags := make([]ec2v1alpha1.Tag, len(plan.putTags))
+		copy(tags, plan.putTags)
+		if err := step("CreateOrUpdateTags", func() error {
+			sdk := make([]astypes.Tag, 0, len(tags))
+			for _, t := range tags {
+				sdk = append(sdk, sdkTag(in.Name, t))
+			}
+			_, err := s.as.CreateOrUpdateTags(ctx, &autoscaling.CreateOrUpdateTagsInput{Tags: sdk})
+			return err
+		}); err != nil {
+			return wrote, err
+		}
+	}
+	if len(plan.deleteTags) > 0 {
+		if err := step("DeleteTags", func() error {
+			_, err := s.as.DeleteTags(ctx, &autoscaling.DeleteTagsInput{Tags: sdkTagKeys(in.Name, plan.deleteTags)})
+			return err
+		}); err != nil {
+			return wrote, err
+		}
+	}
+	for chunk := range slices.Chunk(plan.detachLoadBalancers, attachBatch) {
+		if err := step("DetachLoadBalancers", func() error {
+			_, err := s.as.DetachLoadBalancers(ctx, &autoscaling.DetachLoadBalancersInput{AutoScalingGroupName: name, LoadBalancerNames: chunk})
+			return err
+		}); err != nil {
+			return wrote, err
+		}
+	}
+	for chunk := range slices.Chunk(plan.attachLoadBalancers, attachBatch) {
+		if err := step("AttachLoadBalancers", func() error {
+			_, err := s.as.AttachLoadBalancers(ctx, &autoscaling.AttachLoadBalancersInput{AutoScalingGroupName: name, LoadBalancerNames: chunk})
+			return err
+		}); err != nil {
+			return wrote, err
+		}
+	}
+	for chunk := range slices.Chunk(plan.detachTargetGroups, attachBatch) {
+		if err := step("DetachLoadBalancerTargetGroups", func() error {
+			_, err := s.as.DetachLoadBalancerTargetGroups(ctx, &autoscaling.DetachLoadBalancerTargetGroupsInput{AutoScalingGroupName: name, TargetGroupARNs: chunk})
+			return err
+		}); err != nil {
+			return wrote, err
+		}
+	}
+	for chunk := range slices.Chunk(plan.attachTargetGroups, attachBatch) {
+		if err := step("AttachLoadBalancerTargetGroups", func() error {
+			_, err := s.as.AttachLoadBalancerTargetGroups(ctx, &autoscaling.AttachLoadBalancerTargetGroupsInput{AutoScalingGroupName: name, TargetGroupARNs: chunk})
+			return err
+		}); err != nil {
+			return wrote, err
+		}
+	}
+	if len(plan.resumeProcesses) > 0 {
+		if err := step("ResumeProcesses", func() error {
+			_, err := s.as.ResumeProcesses(ctx, &autoscaling.ResumeProcessesInput{AutoScalingGroupName: name, ScalingProcesses: plan.resumeProcesses})
+			return err
+		}); err != nil {
+			return wrote, err
+		}
+	}
+	if len(plan.suspendProcesses) > 0 {
+		if err := step("SuspendProcesses", func() error {
+			_, err := s.as.SuspendProcesses(ctx, &autoscaling.SuspendProcessesInput{AutoScalingGroupName: name, ScalingProcesses: plan.suspendProcesses})
+			return err
+		}); err != nil {
+			return wrote, err
+		}
+	}
+	return wrote, nil
+}
+
+func (s *service) SetOwnerTag(ctx context.Context, group, value string) error {
+	ctx = s.logger(ctx)
+	defer s.groups.invalidate(group)
+	if value == "" {
+		_, err := s.as.DeleteTags(ctx, &autoscaling.DeleteTagsInput{Tags: sdkTagKeys(group, []string{ec2v1alpha1.OwnerTagKey})})
+		return wrapError("DeleteTags", err)
+	}
+	_, err := s.as.CreateOrUpdateTags(ctx, &autoscaling.CreateOrUpdateTagsInput{
+		Tags: []astypes.Tag{sdkTag(group, ec2v1alpha1.Tag{Key: ec2v1alpha1.OwnerTagKey, Value: value})},
+	})
+	return wrapError("CreateOrUpdateTags", err)
+}
+
+func (s *service) DeleteGroup(ctx context.Context, name string, force bool) error {
+	ctx = s.logger(ctx)
+	_, err := s.as.DeleteAutoScalingGroup(ctx, &autoscaling.DeleteAutoScalingGroupInput{
+		AutoScalingGroupName: aws.String(name),
+		ForceDelete:          aws.Bool(force),
+	})
+	s.groups.invalidate(name)
+	if err = wrapError("DeleteAutoScalingGroup", err); err != nil && !IsNotFound(err) {
+		return err
+	}
+	// AWS deletes the group's policies with it.
+	prefix := policyKey(name, "")
+	s.policies.invalidateIf(func(k string) bool { return strings.HasPrefix(k, prefix) })
+	s.feed.forget(name)
+	return nil
+}
+
+func (s *service) ScalingActivities(ctx context.Context, group string, since time.Time, limit int) ([]Activity, error) {
+	return s.feed.activities(s.logger(ctx), group, since, limit)
+}
+
+// --- policies ----------------------------------------------------------------------------------
+
+// policyKey keys the policy inventory: policy names are unique per group, not per region.
+func policyKey(group, name string) string { return group + "\x00" + name }
+
+func (s *service) DescribePolicy(ctx context.Context, group, name string) (*Policy, error) {
+	p, found, err := s.policies.get(s.logger(ctx), policyKey(group, name), s.opts.cacheTTL)
+	if err != nil || !found {
+		return nil, err
+	}
+	return p, nil
+}
+
+// fetchPolicies describes policies by name across groups (50 names a call) and keeps the ones
+// asked for. When the names repeat across groups (every group's policy called "scale-up"), a
+// by-name describe would return every group's, so it asks group by group instead.
+func (s *service) fetchPolicies(ctx context.Context, keys []string) (map[string]*Policy, error) {
+	want := map[string]bool{}
+	byGroup := map[string][]string{}
+	var names []string
+	for _, k := range keys {
+		want[k] = true
+		g, n, _ := strings.Cut(k, "\x00")
+		byGroup[g] = append(byGroup[g], n)
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
+
+	var inputs []*autoscaling.DescribePoliciesInput
+	if 2*len(names) >= len(keys) {
+		inputs = append(inputs, &autoscaling.DescribePoliciesInput{PolicyNames: names, MaxRecords: aws.Int32(maxRecords)})
+	} else {
+		for _, g := range slices.Sorted(maps.Keys(byGroup)) {
+			inputs = append(inputs, &autoscaling.DescribePoliciesInput{
+				AutoScalingGroupName: aws.String(g), PolicyNames: byGroup[g], MaxRecords: aws.Int32(maxRecords),
+			})
+		}
+	}
+	out := map[string]*Policy{}
+	for _, in := range inputs {
+		for {
+			page, err := s.as.DescribePolicies(ctx, in)
+			if err = wrapError("DescribePolicies", err); err != nil {
+				// A per-group describe of a group that is gone: none of its policies exist.
+				if in.AutoScalingGroupName != nil && IsNotFound(err) {
+					break
+				}
+				return nil, err
+			}
+			for _, sp := range page.ScalingPolicies {
+				p := policyFromSDK(sp)
+				if k := policyKey(p.Group, p.Name); want[k] {
+					out[k] = p
+				}
+			}
+			if aws.ToString(page.NextToken) == "" {
+				break
+			}
+			in.NextToken = page.NextToken
+		}
+	}
+	return out, nil
+}
+
+func (s *service) PutSimpleScalingPolicy(ctx context.Context, in *PolicyInput) (string, error) {
+	ctx = s.logger(ctx)
+	key := policyKey(in.Group, in.Name)
+	out, err := s.as.PutScalingPolicy(ctx, putPolicyInput(in))
+	if err != nil {
+		s.policies.invalidate(key)
+		return "", wrapError("PutScalingPolicy", err)
+	}
+	arn := aws.ToString(out.PolicyARN)
+	s.policies.set(key, policyFromInput(in, arn), true)
+	return arn, nil
+}
+
+func (s *service) DeletePolicy(ctx context.Context, group, name string) error {
+	ctx = s.logger(ctx)
+	key := policyKey(group, name)
+	_, err := s.as.DeletePolicy(ctx, &autoscaling.DeletePolicyInput{
+		AutoScalingGroupName: aws.String(group), PolicyName: aws.String(name),
+	})
+	if err = wrapError("DeletePolicy", err); err != nil && !IsNotFound(err) {
+		s.policies.invalidate(key)
+		return err
+	}
+	s.policies.set(key, nil, false)
+	return nil
+}
+
+// --- alarms ------------------------------------------------------------------------------------
+
+func (s *service) DescribeAlarm(ctx context.Context, name string, maxAge time.Duration) (*Alarm, error) {
+	a, found, err := s.alarms.get(s.logger(ctx), name, maxAge)
+	if err != nil || !found {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (s *service) fetchAlarms(ctx context.Context, names []string) (map[string]*Alarm, error) {
+	out := map[string]*Alarm{}
+	in := &cloudwatch.DescribeAlarmsInput{
+		AlarmNames: names,
+		AlarmTypes: []cwtypes.AlarmType{cwtypes.AlarmTypeMetricAlarm},
+		MaxRecords: aws.Int32(maxRecords),
+	}
+	for {
+		page, err := s.cw.DescribeAlarms(ctx, in)
+		if err != nil {
+			return nil, wrapError("DescribeAlarms", err)
+		}
+		for _, ma := range page.MetricAlarms {
+			a := alarmFromSDK(ma)
+			out[a.Name] = a
+		}
+		if aws.ToString(page.NextToken) == "" {
+			break
+		}
+		in.NextToken = page.NextToken
+	}
+	for _, a := range out {
+		owner, err := s.alarmOwner(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		a.OwnerTag = owner
+	}
+	return out, nil
+}
+
+// alarmOwner returns the alarm's owner tag. DescribeAlarms does not return tags, so it is read
+// once per alarm (ListTagsForResource) and then kept; our own puts and tag changes keep it current.
+func (s *service) alarmOwner(ctx context.Context, a *Alarm) (string, error) {
+	s.ownersMu.Lock()
+	owner, known := s.alarmOwners[a.Name]
+	s.ownersMu.Unlock()
+	if known {
+		return owner, nil
+	}
+	out, err := s.cw.ListTagsForResource(ctx, &cloudwatch.ListTagsForResourceInput{ResourceARN: aws.String(a.ARN)})
+	if err = wrapError("ListTagsForResource", err); err != nil {
+		if IsNotFound(err) {
+			return "", nil // deleted since the describe; the next describe will say so
+		}
+		return "", err
+	}
+	for _, t := range out.Tags {
+		if aws.ToString(t.Key) == ec2v1alpha1.OwnerTagKey {
+			owner = aws.ToString(t.Value)
+		}
+	}
+	s.setAlarmOwner(a.Name, owner)
+	return owner, nil
+}
+
+func (s *service) setAlarmOwner(name, owner string) {
+	s.ownersMu.Lock()
+	defer s.ownersMu.Unlock()
+	s.alarmOwners[name] = owner
+}
+
+func (s *service) forgetAlarmOwner(name string) {
+	s.ownersMu.Lock()
+	defer s.ownersMu.Unlock()
+	delete(s.alarmOwners, name)
+}
+
+func (s *service) PutAlarm(ctx context.Context, in *AlarmInput, current *Alarm) (bool, error) {
+	upToDate := current != nil && AlarmUpToDate(in, current)
+	ownerOK := current != nil && current.OwnerTag == in.OwnerTag
+	if upToDate && ownerOK {
+		return false, nil
+	}
+	ctx = s.logger(ctx)
+	defer s.alarms.invalidate(in.Name)
+	wrote := false
+	if !upToDate {
+		wrote = true
+		if _, err := s.cw.PutMetricAlarm(ctx, putAlarmInput(in)); err != nil {
+			return wrote, wrapError("PutMetricAlarm", err)
+		}
+		if current == nil {
+			// Created with the owner tag (PutMetricAlarm applies tags on create).
+			s.setAlarmOwner(in.Name, in.OwnerTag)
+		}
+	}
+	if current != nil && !ownerOK {
+		wrote = true
+		var err error
+		if in.OwnerTag != "" {
+			_, err = s.cw.TagResource(ctx, &cloudwatch.TagResourceInput{
+				ResourceARN: aws.String(current.ARN),
+				Tags:        []cwtypes.Tag{{Key: aws.String(ec2v1alpha1.OwnerTagKey), Value: aws.String(in.OwnerTag)}},
+			})
+			err = wrapError("TagResource", err)
+		} else {
+			_, err = s.cw.UntagResource(ctx, &cloudwatch.UntagResourceInput{
+				ResourceARN: aws.String(current.ARN), TagKeys: []string{ec2v1alpha1.OwnerTagKey},
+			})
+			err = wrapError("UntagResource", err)
+		}
+		if err != nil {
+			s.forgetAlarmOwner(in.Name)
+			return wrote, err
+		}
+		s.setAlarmOwner(in.Name, in.OwnerTag)
+	}
+	return wrote, nil
+}
+
+func (s *service) DeleteAlarm(ctx context.Context, name string) error {
+	ctx = s.logger(ctx)
+	_, err := s.cw.DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{name}})
+	if err = wrapError("DeleteAlarms", err); err != nil && !IsNotFound(err) {
+		s.alarms.invalidate(name)
+		return err
+	}
+	s.alarms.set(name, nil, false)
+	s.forgetAlarmOwner(name)
+	return nil
+}
+
+// --- helpers -----------------------------------------------------------------------------------
+
+// freshFlight runs a call on behalf of concurrent callers, each of whom gets the result of a run
+// that started after it asked (unlike singleflight, which may hand out an older run's result).
+type freshFlight[T any] struct {
+	run func(ctx context.Context) (T, error)
+
+	mu      sync.Mutex
+	pending *flightCall[T]
+	running bool
+}
+
+type flightCall[T any] struct {
+	ctx  context.Context
+	done chan struct{}
+	val  T
+	err  error
+}
+
+func (f *freshFlight[T]) do(ctx context.Context) (T, error) {
+	f.mu.Lock()
+	c := f.pending
+	if c == nil {
+		c = &flightCall[T]{ctx: context.WithoutCancel(ctx), done: make(chan struct{})}
+		f.pending = c
+	}
+	if !f.running {
+		f.running = true
+		go f.loop()
+	}
+	f.mu.Unlock()
+	select {
+	case <-c.done:
+		return c.val, c.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+func (f *freshFlight[T]) loop() {
+	for {
+		f.mu.Lock()
+		c := f.pending
+		if c == nil {
+			f.running = false
+			f.mu.Unlock()
+			return
+		}
+		f.pending = nil
+		f.mu.Unlock()
+		ctx, cancel := context.WithTimeout(c.ctx, flushTimeout)
+		c.val, c.err = f.run(ctx)
+		cancel()
+		close(c.done)
+	}
+}
