@@ -239,4 +239,4 @@ func (e *Emulator) markDirty() {
 }
 
 // regionHasAlarms reports whether CloudWatch has alarms in the region that may need evaluating.
-func regionHasAlarms(rs *regionState) bool { return len(rs.cw.snapshotAlarms()) > 0 }
+func regionHasAlarms(rs *regionState) bool { return len(rs.cw.Alarms) > 0 }
