@@ -21,16 +21,14 @@ func (e *Emulator) stepCloudWatch(rs *regionState, t time.Time) {
 	for _, name := range slices.Sorted(maps.Keys(rs.cw.Alarms)) {
 		a := rs.cw.Alarms[name]
 		changed := false
-		if a.Period > 0 && t.Unix()%int64(a.Period) == 0 {
+		if a.Period > 0 && a.EvaluationPeriods > 0 && t.Unix()%int64(a.Period) == 0 {
 			changed = e.evaluateAlarm(rs, a, t)
 		}
 		if !changed && a.Transitioned && t.Unix()%60 == 0 {
 			e.runAlarmActions(rs, a, t, true)
 		}
 	}
-	if t.Unix()%3600 == 0 {
-		rs.cw.prune(t)
-	}
+	rs.cw.maybePrune(t)
 }
 
 // evalPoint is the alarm's statistic over one evaluated period.

@@ -57,6 +57,7 @@ func (e *Emulator) putMetricData(rs *regionState, in *putMetricDataInput, now ti
 		}
 		rs.cw.add(in.Namespace, d.MetricName, sortedDimensions(d.Dimensions), datumPoint(d, ts))
 	}
+	rs.cw.maybePrune(now)
 	return &noOutput{}, nil
 }
 

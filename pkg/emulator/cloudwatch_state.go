@@ -28,6 +28,8 @@ type cloudWatchState struct {
 	// AlarmLimit is the most alarms a region may hold; 0 means defaultAlarmLimit. Tests lower it
 	// to see LimitExceeded without creating thousands of alarms.
 	AlarmLimit int `json:"alarmLimit,omitempty"`
+	// LastPrune is when old data was last dropped; pruning runs at most hourly.
+	LastPrune time.Time `json:"lastPrune"`
 }
 
 func newCloudWatchState() *cloudWatchState {
@@ -116,6 +118,15 @@ func (s *cwSeries) pointsIn(start, end time.Time) []cwPoint {
 		return nil
 	}
 	return s.Points[from:to]
+}
+
+// maybePrune prunes if an hour has passed since the last time. Both alarm evaluation and
+// PutMetricData call it, so a region only written to, never evaluated, stays bounded too.
+func (c *cloudWatchState) maybePrune(now time.Time) {
+	if now.Sub(c.LastPrune) >= time.Hour {
+		c.prune(now)
+		c.LastPrune = now
+	}
 }
 
 // prune forgets datapoints and history older than AWS keeps them.
