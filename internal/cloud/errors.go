@@ -3,6 +3,7 @@ package cloud
 import (
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -146,15 +147,31 @@ var errorClasses = map[string]Class{
 	"NotFound":                  ClassNotFound,
 }
 
-// notFoundMessage recognises Auto Scaling's way of saying "no such resource": a ValidationError
-// whose message says so ("AutoScalingGroup name not found - ...", "Launch configuration name not
-// found", "... does not exist").
-var notFoundMessage = regexp.MustCompile(`(?i)\bnot found\b|\bdoes not exist\b|\bdoesn't exist\b|\bno such\b`)
+// messageRules refine ValidationError, Auto Scaling's catch-all, by the message and the action:
+// it says "not found" both for the resource an action is about (NotFound) and for one the request
+// merely refers to, such as the launch configuration a group is created with (not NotFound:
+// treating that as "the group is gone" would be wrong). The first matching rule wins.
+var messageRules = []struct {
+	ops     []string // empty: any action
+	message *regexp.Regexp
+	class   Class
+}{
+	// The group an action names is gone.
+	{nil, regexp.MustCompile(`(?i)AutoScalingGroup name not found|Auto ?Scaling group \S+ (not found|does not exist)`), ClassNotFound},
+	// A group refers to a launch configuration that does not exist (yet, or any more).
+	{[]string{"CreateAutoScalingGroup", "UpdateAutoScalingGroup"}, regexp.MustCompile(`(?i)launch configuration name not found`), ClassWaitAndRequeue},
+	{[]string{"DeleteLaunchConfiguration", "DescribeLaunchConfigurations"}, regexp.MustCompile(`(?i)launch configuration name not found`), ClassNotFound},
+	{[]string{"DeletePolicy", "DescribePolicies"}, regexp.MustCompile(`(?i)not found|no (scaling )?policy found|does(n't| not) exist`), ClassNotFound},
+}
 
-// classify is the table lookup, with Auto Scaling's not-found ValidationErrors recognised by message.
-func classify(code, message string) Class {
-	if (code == "ValidationError" || code == "ValidationException") && notFoundMessage.MatchString(message) {
-		return ClassNotFound
+// classify is the table lookup, refined by messageRules for ValidationError.
+func classify(op, code, message string) Class {
+	if code == "ValidationError" {
+		for _, r := range messageRules {
+			if (len(r.ops) == 0 || slices.Contains(r.ops, op)) && r.message.MatchString(message) {
+				return r.class
+			}
+		}
 	}
 	if c, ok := errorClasses[code]; ok {
 		return c
@@ -185,7 +202,7 @@ func wrapError(op string, err error) error {
 		status = respErr.HTTPStatusCode()
 	}
 	code, msg := apiErr.ErrorCode(), apiErr.ErrorMessage()
-	return &Error{Op: op, Code: code, Message: msg, Class: classify(code, msg), StatusCode: status, Err: err}
+	return &Error{Op: op, Code: code, Message: msg, Class: classify(op, code, msg), StatusCode: status, Err: err}
 }
 
 // ClassOf classifies any error: *Error by its class, an SDK error by its code, anything else
@@ -200,7 +217,12 @@ func ClassOf(err error) Class {
 	}
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
-		return classify(apiErr.ErrorCode(), apiErr.ErrorMessage())
+		op := ""
+		var opErr *smithy.OperationError
+		if errors.As(err, &opErr) {
+			op = opErr.Operation()
+		}
+		return classify(op, apiErr.ErrorCode(), apiErr.ErrorMessage())
 	}
 	return ClassRetryable
 }
