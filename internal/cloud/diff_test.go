@@ -225,9 +225,11 @@ func TestPlanGroupUpdate(t *testing.T) {
 				"MaxInstanceLifetime", "NewInstancesProtectedFromScaleIn", "CapacityRebalance"},
 		},
 		{
-			name:    "termination policies are ordered",
-			spec:    func(in *GroupInput) { in.Spec.TerminationPolicies = []string{"NewestInstance", "OldestInstance"} },
-			aws:     func(g *astypes.AutoScalingGroup) { g.TerminationPolicies = []string{"OldestInstance", "NewestInstance"} },
+			name: "termination policies are ordered",
+			spec: func(in *GroupInput) { in.Spec.TerminationPolicies = []string{"NewestInstance", "OldestInstance"} },
+			aws: func(g *astypes.AutoScalingGroup) {
+				g.TerminationPolicies = []string{"OldestInstance", "NewestInstance"}
+			},
 			changed: []string{"TerminationPolicies"},
 		},
 		{
