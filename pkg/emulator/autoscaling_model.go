@@ -53,6 +53,8 @@ type asGroup struct {
 	Context                          string               `json:"context,omitempty"`
 	Policies                         []*scalingPolicy     `json:"policies,omitempty"`
 	Refreshes                        []*instanceRefresh   `json:"instanceRefreshes,omitempty"`
+	// LaunchRetryAt holds off launching after a launch failed for lack of capacity (MaxInstances).
+	LaunchRetryAt time.Time `json:"launchRetryAt"`
 	// CooldownUntil is when the cooldown after the last completed scaling activity ends; the
 	// cooldown itself starts only once every instance of that activity is InService, as in AWS.
 	CooldownUntil time.Time `json:"cooldownUntil"`
@@ -114,7 +116,7 @@ func (i *instance) live() bool { return i.LifecycleState != stateTerminating }
 const (
 	activityInProgress = "InProgress"
 	activitySuccessful = "Successful"
-	activityCancelled  = "Cancelled"
+	activityFailed     = "Failed"
 )
 
 type activity struct {

@@ -21,10 +21,14 @@ import (
 type Limits struct {
 	MaxNumberOfAutoScalingGroups    int
 	MaxNumberOfLaunchConfigurations int
+	// MaxInstances caps the instances of a region, standing in for EC2's capacity quota: launches
+	// beyond it fail (a Failed activity, retried after a back-off), as they do in AWS. It also
+	// keeps a group with a huge desired capacity from eating the emulator's memory.
+	MaxInstances int
 }
 
-// DefaultLimits are AWS's default quotas for a new account.
-var DefaultLimits = Limits{MaxNumberOfAutoScalingGroups: 500, MaxNumberOfLaunchConfigurations: 200}
+// DefaultLimits are AWS's default quotas for a new account (MaxInstances is the emulator's own).
+var DefaultLimits = Limits{MaxNumberOfAutoScalingGroups: 500, MaxNumberOfLaunchConfigurations: 200, MaxInstances: 10000}
 
 // Options configure New. The zero value is usable: real clock, us-east-1, account 123456789012,
 // AWS's default limits, instances InService the moment they launch.
@@ -115,6 +119,9 @@ func New(opts Options) *Emulator {
 	}
 	if opts.Limits.MaxNumberOfLaunchConfigurations <= 0 {
 		opts.Limits.MaxNumberOfLaunchConfigurations = DefaultLimits.MaxNumberOfLaunchConfigurations
+	}
+	if opts.Limits.MaxInstances <= 0 {
+		opts.Limits.MaxInstances = DefaultLimits.MaxInstances
 	}
 	if opts.DefaultLoad <= 0 {
 		opts.DefaultLoad = 20

@@ -82,10 +82,11 @@ func FuzzAutoScalingQuery(f *testing.F) {
 	f.Add("DescribeTags", "Filters.member.99999999999.Name=key&NextToken=%ff")
 	f.Add("ExecutePolicy", "PolicyName=arn:aws:autoscaling:x&MetricValue=1e400")
 	f.Add("StartInstanceRefresh", "AutoScalingGroupName=g&Preferences.MinHealthyPercentage=101")
-	emu := New(Options{Clock: NewManualClock(asStart)})
 	setup := url.Values{"Action": {"CreateLaunchConfiguration"}, "Version": {"2011-01-01"}, "LaunchConfigurationName": {"lc"}, "ImageId": {"ami-1"}, "InstanceType": {"t3.micro"}}
-	postQuery(&testing.T{}, emu, "", setup)
 	f.Fuzz(func(t *testing.T, action, body string) {
+		// A fresh, small emulator per input keeps one input's huge group from slowing the rest.
+		emu := New(Options{Clock: NewManualClock(asStart), Limits: Limits{MaxInstances: 100}})
+		postQuery(t, emu, "", setup)
 		form, err := url.ParseQuery(body)
 		if err != nil {
 			return

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
-	"sort"
 	"strings"
 	"time"
 )
@@ -93,11 +92,17 @@ func (e *Emulator) reconcile(rs *regionState, g *asGroup, now time.Time, trigger
 		prefix = trigger + "  "
 	}
 	switch {
-	case live < g.DesiredCapacity && !g.suspended(procLaunch):
+	case live < g.DesiredCapacity && !g.suspended(procLaunch) && !now.Before(g.LaunchRetryAt):
 		cause := fmt.Sprintf("%sAt %s an instance was started in response to a difference between desired and actual capacity, increasing the capacity %s.",
 			prefix, isoSeconds(now), fromTo(live, g.DesiredCapacity))
+		room := e.opts.Limits.MaxInstances - regionInstances(rs)
 		for i := live; i < g.DesiredCapacity; i++ {
+			if room <= 0 {
+				e.launchFailed(rs, g, now, cause)
+				break
+			}
 			e.launch(rs, g, now, cause, cooldown)
+			room--
 		}
 	case live > g.DesiredCapacity && !g.suspended(procTerminate):
 		for i := g.DesiredCapacity; i < live; i++ {
@@ -112,6 +117,26 @@ func (e *Emulator) reconcile(rs *regionState, g *asGroup, now time.Time, trigger
 	case live == g.DesiredCapacity && trigger == "":
 		e.rebalanceZones(rs, g, now)
 	}
+}
+
+// launchRetryDelay is how long a group waits before launching again after a failed launch.
+const launchRetryDelay = 5 * time.Minute
+
+// launchFailed records the failed launch AWS reports when EC2 has no capacity for the account.
+func (e *Emulator) launchFailed(rs *regionState, g *asGroup, now time.Time, cause string) {
+	a := e.addActivity(rs, g, now, "Launching a new EC2 instance.  Status Reason: You have requested more instances than your current instance limit allows.", cause, activityDetails("", g.AvailabilityZones[0]), 0)
+	a.StatusCode, a.Progress, a.End = activityFailed, 100, now
+	a.StatusMessage = fmt.Sprintf("You have requested more instances than your current instance limit of %d allows for the region. Launching EC2 instance failed.", e.opts.Limits.MaxInstances)
+	g.LaunchRetryAt = now.Add(launchRetryDelay)
+}
+
+// regionInstances counts the region's instances that hold capacity (all but the terminated).
+func regionInstances(rs *regionState) int {
+	n := 0
+	for _, g := range rs.as.Groups {
+		n += len(g.Instances)
+	}
+	return n
 }
 
 // rebalanceZones launches one instance into the emptiest zone when the zones differ by more than
@@ -363,13 +388,13 @@ func (e *Emulator) pickForTermination(rs *regionState, g *asGroup, now time.Time
 			candidates = keepBest(candidates, templateMismatch(g))
 		}
 	}
-	sort.SliceStable(candidates, func(i, j int) bool {
-		if !candidates[i].LaunchTime.Equal(candidates[j].LaunchTime) {
-			return candidates[i].LaunchTime.Before(candidates[j].LaunchTime)
+	oldest := candidates[0]
+	for _, in := range candidates[1:] {
+		if in.LaunchTime.Before(oldest.LaunchTime) || (in.LaunchTime.Equal(oldest.LaunchTime) && in.ID < oldest.ID) {
+			oldest = in
 		}
-		return candidates[i].ID < candidates[j].ID
-	})
-	return candidates[0]
+	}
+	return oldest
 }
 
 // keepBest keeps the candidates with the highest score.
