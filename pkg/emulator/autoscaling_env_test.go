@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -126,3 +128,42 @@ func wantAPIError(t *testing.T, err error, code, message string) {
 
 // asError is errors.As for interface targets.
 func asError[T any](err error, target *T) bool { return errors.As(err, target) }
+
+// describe returns the SDK's view of one group.
+func (env *asEnv) describe(name string) types.AutoScalingGroup {
+	env.t.Helper()
+	out, err := env.as.DescribeAutoScalingGroups(env.ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{name}})
+	if err != nil {
+		env.t.Fatalf("DescribeAutoScalingGroups %s: %v", name, err)
+	}
+	if len(out.AutoScalingGroups) != 1 {
+		env.t.Fatalf("DescribeAutoScalingGroups %s: got %d groups, want 1", name, len(out.AutoScalingGroups))
+	}
+	return out.AutoScalingGroups[0]
+}
+
+// activities returns a group's activities, newest first, through the SDK paginator.
+func (env *asEnv) activities(group string) []types.Activity {
+	env.t.Helper()
+	var all []types.Activity
+	p := autoscaling.NewDescribeScalingActivitiesPaginator(env.as, &autoscaling.DescribeScalingActivitiesInput{AutoScalingGroupName: aws.String(group)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(env.ctx)
+		if err != nil {
+			env.t.Fatalf("DescribeScalingActivities %s: %v", group, err)
+		}
+		all = append(all, out.Activities...)
+	}
+	return all
+}
+
+// zoneCounts counts a group's live (not terminating) instances per zone.
+func zoneCounts(g types.AutoScalingGroup) map[string]int {
+	counts := map[string]int{}
+	for _, in := range g.Instances {
+		if !strings.HasPrefix(string(in.LifecycleState), "Terminating") {
+			counts[aws.ToString(in.AvailabilityZone)]++
+		}
+	}
+	return counts
+}

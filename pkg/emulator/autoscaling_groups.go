@@ -571,9 +571,10 @@ func (e *Emulator) describeAutoScalingInstances(rs *regionState, q queryArgs, _ 
 		NextToken            string                      `xml:"NextToken,omitempty"`
 	}{AutoScalingInstances: xmlList[instanceDetailsXML]{}, NextToken: next}
 	for _, p := range page {
-		out.AutoScalingInstances = append(out.AutoScalingInstances, instanceDetailsXML{
-			AutoScalingGroupName: p.g.Name, instanceXML: instanceToXML(p.in),
-		})
+		d := instanceDetailsXML{AutoScalingGroupName: p.g.Name, instanceXML: instanceToXML(p.in)}
+		// AWS's quirk: this action spells health HEALTHY/UNHEALTHY, unlike DescribeAutoScalingGroups.
+		d.HealthStatus = strings.ToUpper(d.HealthStatus)
+		out.AutoScalingInstances = append(out.AutoScalingInstances, d)
 	}
 	return out, nil
 }
