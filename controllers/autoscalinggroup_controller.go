@@ -1,0 +1,341 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
+	"github.com/autoscale-operator/autoscale-operator/internal/cloud"
+)
+
+// groupDeleteInProgress is the Status AWS reports while it deletes a group.
+const groupDeleteInProgress = "Delete in progress"
+
+// AutoScalingGroupReconciler reconciles AutoScalingGroup objects.
+type AutoScalingGroupReconciler struct {
+	base
+}
+
+// +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=autoscalinggroups,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=autoscalinggroups/status,verbs=get;patch
+// +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=autoscalinggroups/finalizers,verbs=update
+
+func (r *AutoScalingGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	g := &ec2v1alpha1.AutoScalingGroup{}
+	if err := r.Get(ctx, req.NamespacedName, g); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.opts.Metrics.observe(r.kind, req.NamespacedName, "")
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	p := newPatcher(g)
+	c := conditions{list: &g.Status.Conditions, generation: g.Generation}
+	readyBefore := c.ready().DeepCopy()
+	defer func() {
+		retErr = r.finish(ctx, g, p, c, readyBefore, retErr)
+	}()
+
+	if !g.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, g, c)
+	}
+	return r.reconcileNormal(ctx, g, p, c)
+}
+
+func (r *AutoScalingGroupReconciler) owner(g *ec2v1alpha1.AutoScalingGroup) string {
+	return ownerTagValue(r.opts.ClusterID, g.Namespace, g.Name)
+}
+
+func (r *AutoScalingGroupReconciler) reconcileNormal(ctx context.Context, g *ec2v1alpha1.AutoScalingGroup, p *patcher, c conditions) (ctrl.Result, error) {
+	name := g.Name
+	logger := log.FromContext(ctx)
+
+	lcName, msg, err := r.launchConfigurationName(ctx, g)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if lcName == "" {
+		// The launch configuration watch brings us back once it exists.
+		c.markProgressing(ec2v1alpha1.ReasonLaunchConfigurationNotReady, msg)
+		return r.syncResult(), nil
+	}
+	svc := r.service(g.Spec.Region)
+	if err := r.ensureFinalizer(ctx, g, p); err != nil {
+		return ctrl.Result{}, err
+	}
+
+	// A settled group may be read from the provider's bulk inventory; anything in motion is read fresh.
+	maxAge := r.opts.SyncPeriod / 2
+	if !c.isReady() || g.Status.ObservedGeneration != g.Generation {
+		maxAge = 0
+	}
+	current, err := svc.DescribeGroup(ctx, name, maxAge)
+	if err != nil {
+		return r.awsFailure(ctx, c, err)
+	}
+	in := &cloud.GroupInput{Name: name, LaunchConfigurationName: lcName, Spec: &g.Spec, OwnerTag: r.owner(g)}
+	wrote := false
+	if current == nil {
+		logger.V(1).Info("creating group", "launchConfiguration", lcName)
+		err := svc.CreateGroup(ctx, in)
+		switch {
+		case err == nil:
+			wrote = true
+			r.event(g, corev1.EventTypeNormal, "Created", "Create", "Created Auto Scaling group %s with launch configuration %s", name, lcName)
+		case cloud.IsAlreadyExists(err):
+			// Someone (or our previous incarnation) got there first: look, then judge by the owner tag.
+		default:
+			return r.awsFailure(ctx, c, err)
+		}
+		if current, err = svc.DescribeGroup(ctx, name, 0); err != nil {
+			return r.awsFailure(ctx, c, err)
+		}
+		if current == nil {
+			c.markProgressing(ec2v1alpha1.ReasonProgressing, "Created the group; waiting for AWS to list it")
+			return r.soonResult(progressRequeue), nil
+		}
+	}
+	if current.Status == groupDeleteInProgress {
+		c.markProgressing(ec2v1alpha1.ReasonProgressing, "AWS is deleting a group of this name; it will be recreated once it is gone")
+		return r.soonResult(progressRequeue), nil
+	}
+
+	decision, conflictMsg := decideOwnership(current.OwnerTag(), in.OwnerTag, g.Annotations[ec2v1alpha1.AdoptAnnotation] == "true")
+	switch decision {
+	case conflicting:
+		// Touch nothing; an annotation or a rename brings us back. The periodic sync notices
+		// when the other group goes away.
+		c.markStalled(ec2v1alpha1.ReasonConflict, conflictMsg)
+		return r.syncResult(), nil
+	case adoptable:
+		if err := svc.SetOwnerTag(ctx, name, in.OwnerTag); err != nil {
+			return r.awsFailure(ctx, c, err)
+		}
+		wrote = true
+		r.event(g, corev1.EventTypeNormal, "Adopted", "Adopt", "Adopted the existing Auto Scaling group %s", name)
+	}
+
+	updated, err := svc.UpdateGroup(ctx, in, current)
+	if err != nil {
+		return r.awsFailure(ctx, c, err)
+	}
+	if updated {
+		wrote = true
+		r.event(g, corev1.EventTypeNormal, "Updated", "Update", "Updated Auto Scaling group %s to match the spec", name)
+	}
+	if updated || decision == adoptable {
+		if current, err = svc.DescribeGroup(ctx, name, 0); err != nil {
+			return r.awsFailure(ctx, c, err)
+		}
+		if current == nil {
+			c.markProgressing(ec2v1alpha1.ReasonProgressing, "The group disappeared while it was updated; it will be recreated")
+			return r.soonResult(progressRequeue), nil
+		}
+	}
+
+	if err := r.observe(ctx, svc, g, current, wrote); err != nil {
+		return r.awsFailure(ctx, c, err)
+	}
+	return r.judge(g, c, updated), nil
+}
+
+// observe writes what AWS reports of the group into status, fetching scaling activities only when
+// something moved, and emits one Event per new activity.
+func (r *AutoScalingGroupReconciler) observe(ctx context.Context, svc cloud.Service, g *ec2v1alpha1.AutoScalingGroup, current *cloud.Group, wrote bool) error {
+	prev := g.Status.DeepCopy()
+	next := &g.Status
+	next.AWSName = current.Name
+	next.ARN = current.ARN
+	next.LaunchConfigurationName = current.LaunchConfigurationName
+	next.DesiredCapacity = ptr.To(current.DesiredCapacity)
+	next.Instances, next.InstanceCounts, next.InServiceCount = summarizeInstances(current.Instances, maxInstancesInStatus)
+
+	limit := defaultActivityHistoryLimit
+	if g.Spec.ActivityHistoryLimit != nil {
+		limit = int(*g.Spec.ActivityHistoryLimit)
+	}
+	if limit == 0 {
+		next.Activities = nil
+		return nil
+	}
+	need := wrote || groupChanged(prev, next) || anyActivityInProgress(prev.Activities) ||
+		next.InServiceCount < current.DesiredCapacity || prev.ObservedGeneration != g.Generation
+	if !need {
+		return nil
+	}
+	fetched, err := svc.ScalingActivities(ctx, current.Name, activitiesSince(prev.Activities), limit)
+	if err != nil {
+		return err
+	}
+	merged, added := mergeActivities(prev.Activities, fetched, limit)
+	next.Activities = merged
+	for _, a := range added {
+		eventType := corev1.EventTypeNormal
+		if a.StatusCode == "Failed" {
+			eventType = corev1.EventTypeWarning
+		}
+		r.event(g, eventType, "ScalingActivity", "Scale", "%s", activityEventNote(a))
+	}
+	return nil
+}
+
+// judge sets the conditions from the observed group: Ready once it matches the spec, every
+// desired instance is InService, and no activity is in progress; until then it is looked at
+// every few seconds.
+func (r *AutoScalingGroupReconciler) judge(g *ec2v1alpha1.AutoScalingGroup, c conditions, updated bool) ctrl.Result {
+	st := &g.Status
+	desired := ptr.Deref(st.DesiredCapacity, 0)
+	inProgress := anyActivityInProgress(st.Activities)
+	switch {
+	case updated:
+		c.markProgressing(ec2v1alpha1.ReasonProgressing, "Updated the group to match the spec; waiting for it to settle")
+	case inProgress || st.InServiceCount < desired:
+		if !inProgress && len(st.Activities) > 0 && st.Activities[0].StatusCode == "Failed" {
+			c.markProgressing(ec2v1alpha1.ReasonAWSError, fmt.Sprintf("%d of %d instances InService; the latest scaling activity failed: %s",
+				st.InServiceCount, desired, st.Activities[0].StatusMessage))
+			return r.soonResult(busyRequeue)
+		}
+		c.markProgressing(ec2v1alpha1.ReasonScalingActivityInProgress, fmt.Sprintf("%d of %d instances InService; scaling in progress", st.InServiceCount, desired))
+	default:
+		c.markReady(ec2v1alpha1.ReasonReconciled, fmt.Sprintf("Group %s matches the spec: %d of %d instances InService", st.AWSName, st.InServiceCount, desired))
+		return r.syncResult()
+	}
+	return r.soonResult(progressRequeue)
+}
+
+// launchConfigurationName is the AWS name of the group's launch configuration, or "" and a
+// message while it does not exist yet.
+func (r *AutoScalingGroupReconciler) launchConfigurationName(ctx context.Context, g *ec2v1alpha1.AutoScalingGroup) (string, string, error) {
+	lc := &ec2v1alpha1.LaunchConfiguration{}
+	ref := g.Spec.LaunchConfigurationRef.Name
+	if err := r.Get(ctx, client.ObjectKey{Namespace: g.Namespace, Name: ref}, lc); err != nil {
+		if apierrors.IsNotFound(err) {
+			return "", fmt.Sprintf("Waiting for LaunchConfiguration %s: it does not exist", ref), nil
+		}
+		return "", "", err
+	}
+	if lc.Status.AWSName == "" {
+		return "", fmt.Sprintf("Waiting for LaunchConfiguration %s to be created in AWS", ref), nil
+	}
+	return lc.Status.AWSName, "", nil
+}
+
+func (r *AutoScalingGroupReconciler) reconcileDelete(ctx context.Context, g *ec2v1alpha1.AutoScalingGroup, c conditions) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(g, Finalizer) {
+		return ctrl.Result{}, nil
+	}
+	name := g.Name
+	svc := r.service(g.Spec.Region)
+	current, err := svc.DescribeGroup(ctx, name, 0)
+	if err != nil {
+		return r.awsFailure(ctx, c, err)
+	}
+	if current == nil {
+		if g.Status.AWSName != "" {
+			r.event(g, corev1.EventTypeNormal, "Deleted", "Delete", "Auto Scaling group %s is gone", name)
+		}
+		controllerutil.RemoveFinalizer(g, Finalizer)
+		return ctrl.Result{}, nil
+	}
+	if current.OwnerTag() != r.owner(g) {
+		// Never ours (a Conflict) or no longer ours: leave it exactly as it is.
+		controllerutil.RemoveFinalizer(g, Finalizer)
+		return ctrl.Result{}, nil
+	}
+	if g.Spec.DeletionPolicy == ec2v1alpha1.DeletionPolicyOrphan {
+		if err := svc.SetOwnerTag(ctx, name, ""); err != nil {
+			return r.awsFailure(ctx, c, err)
+		}
+		r.event(g, corev1.EventTypeNormal, "Orphaned", "Delete", "Removed the owner tag and left Auto Scaling group %s running", name)
+		controllerutil.RemoveFinalizer(g, Finalizer)
+		return ctrl.Result{}, nil
+	}
+
+	g.Status.DesiredCapacity = ptr.To(current.DesiredCapacity)
+	g.Status.Instances, g.Status.InstanceCounts, g.Status.InServiceCount = summarizeInstances(current.Instances, maxInstancesInStatus)
+	if current.Status == groupDeleteInProgress {
+		c.markProgressing(ec2v1alpha1.ReasonDeleting, fmt.Sprintf("AWS is deleting the group (%d instances left)", len(current.Instances)))
+		return r.soonResult(progressRequeue), nil
+	}
+	if g.Spec.ForceDelete {
+		if err := svc.DeleteGroup(ctx, name, true); err != nil {
+			return r.awsFailure(ctx, c, err)
+		}
+		r.event(g, corev1.EventTypeNormal, "Deleting", "Delete", "Deleting Auto Scaling group %s and terminating its %d instances", name, len(current.Instances))
+		c.markProgressing(ec2v1alpha1.ReasonDeleting, "Deleting the group and terminating its instances")
+		return r.soonResult(progressRequeue), nil
+	}
+	if current.MinSize != 0 || current.MaxSize != 0 || current.DesiredCapacity != 0 {
+		zero := g.Spec.DeepCopy()
+		zero.MinSize, zero.MaxSize, zero.DesiredCapacity = 0, 0, ptr.To[int32](0)
+		in := &cloud.GroupInput{Name: name, LaunchConfigurationName: current.LaunchConfigurationName, Spec: zero, OwnerTag: r.owner(g)}
+		if _, err := svc.UpdateGroup(ctx, in, current); err != nil {
+			return r.awsFailure(ctx, c, err)
+		}
+		r.event(g, corev1.EventTypeNormal, "Deleting", "Delete", "Scaling Auto Scaling group %s to zero before deleting it", name)
+		c.markProgressing(ec2v1alpha1.ReasonDeleting, "Scaling the group to zero before deleting it")
+		return r.soonResult(progressRequeue), nil
+	}
+	if n := len(current.Instances); n > 0 {
+		c.markProgressing(ec2v1alpha1.ReasonDeleting, fmt.Sprintf("Waiting for %d instances to terminate before deleting the group", n))
+		return r.soonResult(progressRequeue), nil
+	}
+	if err := svc.DeleteGroup(ctx, name, false); err != nil {
+		return r.awsFailure(ctx, c, err)
+	}
+	r.event(g, corev1.EventTypeNormal, "Deleting", "Delete", "Deleting Auto Scaling group %s", name)
+	c.markProgressing(ec2v1alpha1.ReasonDeleting, "Deleting the group")
+	return r.soonResult(progressRequeue), nil
+}
+
+// SetupWithManager registers the reconciler: groups (spec and annotation changes, the latter for
+// adoption) and their launch configurations (when one gets a new AWS name).
+func (r *AutoScalingGroupReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&ec2v1alpha1.AutoScalingGroup{}, builder.WithPredicates(
+			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		Watches(&ec2v1alpha1.LaunchConfiguration{}, handler.EnqueueRequestsFromMapFunc(r.groupsForLaunchConfiguration),
+			builder.WithPredicates(launchConfigurationAWSNameChanged())).
+		WithOptions(r.controllerOptions()).
+		Named("autoscalinggroup").
+		Complete(r)
+}
+
+func (r *AutoScalingGroupReconciler) groupsForLaunchConfiguration(ctx context.Context, obj client.Object) []reconcile.Request {
+	var list ec2v1alpha1.AutoScalingGroupList
+	if err := r.List(ctx, &list, client.InNamespace(obj.GetNamespace()),
+		client.MatchingFields{indexGroupByLaunchConfiguration: obj.GetName()}); err != nil {
+		log.FromContext(ctx).Error(err, "listing groups of a launch configuration", "launchConfiguration", obj.GetName())
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for _, g := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&g)})
+	}
+	return reqs
+}
+
+// launchConfigurationAWSNameChanged passes launch configuration events that matter to groups: a new
+// one, a new AWS name (created or a new version), and deletion.
+func launchConfigurationAWSNameChanged() predicate.Predicate {
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			o, ok1 := e.ObjectOld.(*ec2v1alpha1.LaunchConfiguration)
+			n, ok2 := e.ObjectNew.(*ec2v1alpha1.LaunchConfiguration)
+			return !ok1 || !ok2 || o.Status.AWSName != n.Status.AWSName
+		},
+		GenericFunc: func(event.GenericEvent) bool { return false },
+	}
+}

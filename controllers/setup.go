@@ -1,0 +1,63 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
+)
+
+// Field indexes on references, so a watch on the referenced kind finds the referring objects
+// without listing a namespace.
+const (
+	indexGroupByLaunchConfiguration  = "spec.launchConfigurationRef.name"
+	indexTriggerByGroup              = "spec.autoScalingGroupRef.name"
+	indexLaunchConfigurationBySecret = "spec.userDataSecretRef.name"
+)
+
+// Setup registers the field indexes and the three reconcilers with mgr.
+func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
+	opts = opts.withDefaults()
+	if opts.Cloud == nil {
+		return fmt.Errorf("controllers.Setup: Options.Cloud is required")
+	}
+	idx := mgr.GetFieldIndexer()
+	if err := idx.IndexField(ctx, &ec2v1alpha1.AutoScalingGroup{}, indexGroupByLaunchConfiguration, func(o client.Object) []string {
+		return []string{o.(*ec2v1alpha1.AutoScalingGroup).Spec.LaunchConfigurationRef.Name}
+	}); err != nil {
+		return fmt.Errorf("indexing groups by launch configuration: %w", err)
+	}
+	if err := idx.IndexField(ctx, &ec2v1alpha1.Trigger{}, indexTriggerByGroup, func(o client.Object) []string {
+		return []string{o.(*ec2v1alpha1.Trigger).Spec.AutoScalingGroupRef.Name}
+	}); err != nil {
+		return fmt.Errorf("indexing triggers by group: %w", err)
+	}
+	if err := idx.IndexField(ctx, &ec2v1alpha1.LaunchConfiguration{}, indexLaunchConfigurationBySecret, func(o client.Object) []string {
+		if ref := o.(*ec2v1alpha1.LaunchConfiguration).Spec.UserDataSecretRef; ref != nil {
+			return []string{ref.Name}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("indexing launch configurations by Secret: %w", err)
+	}
+
+	newBase := func(kind string) base {
+		return base{Client: mgr.GetClient(), opts: opts, recorder: mgr.GetEventRecorder("autoscale-operator"), kind: kind}
+	}
+	lc := &LaunchConfigurationReconciler{base: newBase("LaunchConfiguration"), secrets: mgr.GetAPIReader()}
+	if err := lc.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the LaunchConfiguration controller: %w", err)
+	}
+	g := &AutoScalingGroupReconciler{base: newBase("AutoScalingGroup")}
+	if err := g.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the AutoScalingGroup controller: %w", err)
+	}
+	t := &TriggerReconciler{base: newBase("Trigger")}
+	if err := t.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the Trigger controller: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,312 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
+	"github.com/autoscale-operator/autoscale-operator/internal/cloud"
+)
+
+// TriggerReconciler reconciles Trigger objects.
+type TriggerReconciler struct {
+	base
+}
+
+// +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=triggers,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=triggers/status,verbs=get;patch
+// +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=triggers/finalizers,verbs=update
+
+func (r *TriggerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	t := &ec2v1alpha1.Trigger{}
+	if err := r.Get(ctx, req.NamespacedName, t); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.opts.Metrics.observe(r.kind, req.NamespacedName, "")
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	p := newPatcher(t)
+	c := conditions{list: &t.Status.Conditions, generation: t.Generation}
+	readyBefore := c.ready().DeepCopy()
+	defer func() {
+		retErr = r.finish(ctx, t, p, c, readyBefore, retErr)
+	}()
+
+	if !t.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, t, c)
+	}
+	return r.reconcileNormal(ctx, t, p, c)
+}
+
+func (r *TriggerReconciler) owner(t *ec2v1alpha1.Trigger) string {
+	return ownerTagValue(r.opts.ClusterID, t.Namespace, t.Name)
+}
+
+// group returns the trigger's group object, or nil when it does not exist.
+func (r *TriggerReconciler) group(ctx context.Context, t *ec2v1alpha1.Trigger) (*ec2v1alpha1.AutoScalingGroup, error) {
+	g := &ec2v1alpha1.AutoScalingGroup{}
+	if err := r.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: t.Spec.AutoScalingGroupRef.Name}, g); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return g, nil
+}
+
+// region is the trigger's region, else its group's: a trigger acts in its group's region.
+func (r *TriggerReconciler) region(t *ec2v1alpha1.Trigger, g *ec2v1alpha1.AutoScalingGroup) string {
+	if t.Spec.Region != "" || g == nil {
+		return t.Spec.Region
+	}
+	return g.Spec.Region
+}
+
+func (r *TriggerReconciler) reconcileNormal(ctx context.Context, t *ec2v1alpha1.Trigger, p *patcher, c conditions) (ctrl.Result, error) {
+	g, err := r.group(ctx, t)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if g == nil || g.Status.AWSName == "" || !g.DeletionTimestamp.IsZero() {
+		// The group watch brings us back when it exists.
+		c.markProgressing(ec2v1alpha1.ReasonAutoScalingGroupNotReady,
+			fmt.Sprintf("Waiting for AutoScalingGroup %s to exist in AWS", t.Spec.AutoScalingGroupRef.Name))
+		return r.syncResult(), nil
+	}
+	parts, err := planTrigger(t, g.Status.AWSName, r.owner(t))
+	if err != nil {
+		// The CRD's validation should make this unreachable; if not, nothing but a spec change helps.
+		c.markStalled(ec2v1alpha1.ReasonInvalidSpec, err.Error())
+		return ctrl.Result{}, reconcile.TerminalError(err)
+	}
+	svc := r.service(r.region(t, g))
+	if err := r.ensureFinalizer(ctx, t, p); err != nil {
+		return ctrl.Result{}, err
+	}
+	maxAge := r.opts.SyncPeriod / 2
+	if !c.isReady() || t.Status.ObservedGeneration != t.Generation {
+		maxAge = 0
+	}
+
+	// Look at both alarms before writing anything: a trigger whose alarm names are taken writes nothing.
+	adopt := t.Annotations[ec2v1alpha1.AdoptAnnotation] == "true"
+	var existing [2]*cloud.Alarm
+	for i := range parts {
+		current, err := svc.DescribeAlarm(ctx, parts[i].alarm.Name, maxAge)
+		if err != nil {
+			return r.awsFailure(ctx, c, err)
+		}
+		if current != nil {
+			if decision, msg := decideOwnership(current.OwnerTag, parts[i].alarm.OwnerTag, adopt); decision == conflicting {
+				c.markStalled(ec2v1alpha1.ReasonConflict, fmt.Sprintf("CloudWatch alarm %s: %s", parts[i].alarm.Name,
+					strings.Replace(msg, "An Auto Scaling group", "An alarm", 1)))
+				return r.syncResult(), nil
+			}
+		}
+		existing[i] = current
+	}
+
+	var alarms [2]*ec2v1alpha1.AlarmStatus
+	var arns [2]string
+	for i := range parts {
+		part := &parts[i]
+		arn, err := r.ensurePolicy(ctx, svc, t, &part.policy)
+		if err != nil {
+			return r.awsFailure(ctx, c, err)
+		}
+		arns[i] = arn
+		part.alarm.AlarmActions = []string{arn}
+
+		current := existing[i]
+		wrote, err := svc.PutAlarm(ctx, &part.alarm, current)
+		if err != nil {
+			return r.awsFailure(ctx, c, err)
+		}
+		if wrote {
+			verb := "Updated"
+			if current == nil {
+				verb = "Created"
+			}
+			r.event(t, corev1.EventTypeNormal, verb, "Put", "%s alarm %s on %s %s %g for %d periods of %ds, running policy %s",
+				verb, part.alarm.Name, part.alarm.MetricName, part.alarm.ComparisonOperator, part.alarm.Threshold,
+				part.alarm.EvaluationPeriods, part.alarm.Period, part.policy.Name)
+			if current, err = svc.DescribeAlarm(ctx, part.alarm.Name, 0); err != nil {
+				return r.awsFailure(ctx, c, err)
+			}
+		}
+		alarms[i] = alarmStatus(part.alarm.Name, current)
+	}
+
+	prevUpper, prevLower := t.Status.UpperAlarm, t.Status.LowerAlarm
+	t.Status.UpperPolicyARN, t.Status.LowerPolicyARN = arns[0], arns[1]
+	t.Status.UpperAlarm, t.Status.LowerAlarm = alarms[0], alarms[1]
+	t.Status.State = triggerState(alarms[0], alarms[1])
+	for _, tr := range []struct{ before, after *ec2v1alpha1.AlarmStatus }{{prevUpper, alarms[0]}, {prevLower, alarms[1]}} {
+		if note := alarmTransition(tr.before, tr.after); note != "" {
+			eventType := corev1.EventTypeNormal
+			if tr.after.State == alarmStateAlarm {
+				eventType = corev1.EventTypeWarning
+			}
+			r.event(t, eventType, "AlarmStateChanged", "Observe", "%s", note)
+		}
+	}
+	c.markReady(ec2v1alpha1.ReasonReconciled, fmt.Sprintf("Policies and alarms are in place on group %s; state %s", g.Status.AWSName, t.Status.State))
+	return r.syncResult(), nil
+}
+
+// ensurePolicy makes the policy match and returns its ARN, writing only when it differs.
+func (r *TriggerReconciler) ensurePolicy(ctx context.Context, svc cloud.Service, t *ec2v1alpha1.Trigger, in *cloud.PolicyInput) (string, error) {
+	current, err := svc.DescribePolicy(ctx, in.Group, in.Name)
+	if err != nil {
+		return "", err
+	}
+	if cloud.PolicyUpToDate(in, current) {
+		return current.ARN, nil
+	}
+	arn, err := svc.PutSimpleScalingPolicy(ctx, in)
+	if err != nil {
+		return "", err
+	}
+	verb := "Updated"
+	if current == nil {
+		verb = "Created"
+	}
+	r.event(t, corev1.EventTypeNormal, verb, "Put", "%s scaling policy %s on group %s: %s %d", verb, in.Name, in.Group, in.AdjustmentType, in.ScalingAdjustment)
+	return arn, nil
+}
+
+func alarmStatus(name string, a *cloud.Alarm) *ec2v1alpha1.AlarmStatus {
+	st := &ec2v1alpha1.AlarmStatus{Name: name}
+	if a == nil {
+		return st
+	}
+	st.State = a.StateValue
+	st.StateReason = truncateMessage(a.StateReason)
+	if !a.StateTransitionedTimestamp.IsZero() {
+		ts := metav1.NewTime(a.StateTransitionedTimestamp)
+		st.LastTransitionTime = &ts
+	}
+	return st
+}
+
+func (r *TriggerReconciler) reconcileDelete(ctx context.Context, t *ec2v1alpha1.Trigger, c conditions) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(t, Finalizer) {
+		return ctrl.Result{}, nil
+	}
+	g, err := r.group(ctx, t)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	// The group's AWS name is its object name, so the names are known even when the group is gone.
+	groupName := t.Spec.AutoScalingGroupRef.Name
+	parts, err := planTrigger(t, groupName, r.owner(t))
+	if err != nil {
+		controllerutil.RemoveFinalizer(t, Finalizer) // nothing can have been created from an invalid spec
+		return ctrl.Result{}, nil
+	}
+	svc := r.service(r.region(t, g))
+	orphan := t.Spec.DeletionPolicy == ec2v1alpha1.DeletionPolicyOrphan
+	var done []string
+	for _, part := range parts {
+		current, err := svc.DescribeAlarm(ctx, part.alarm.Name, 0)
+		if err != nil {
+			return r.awsFailure(ctx, c, err)
+		}
+		if current == nil || current.OwnerTag != part.alarm.OwnerTag {
+			continue // gone, or not ours: leave it
+		}
+		if orphan {
+			// Same definition, no owner: PutAlarm only removes the tag.
+			untagged := current.AlarmInput
+			untagged.OwnerTag = ""
+			if _, err := svc.PutAlarm(ctx, &untagged, current); err != nil {
+				return r.awsFailure(ctx, c, err)
+			}
+			done = append(done, "alarm "+part.alarm.Name)
+			continue
+		}
+		if err := svc.DeleteAlarm(ctx, part.alarm.Name); err != nil {
+			return r.awsFailure(ctx, c, err)
+		}
+		done = append(done, "alarm "+part.alarm.Name)
+	}
+	if !orphan {
+		for _, part := range parts {
+			current, err := svc.DescribePolicy(ctx, part.policy.Group, part.policy.Name)
+			if err != nil {
+				return r.awsFailure(ctx, c, err)
+			}
+			if current == nil {
+				continue
+			}
+			if err := svc.DeletePolicy(ctx, part.policy.Group, part.policy.Name); err != nil {
+				return r.awsFailure(ctx, c, err)
+			}
+			done = append(done, "policy "+part.policy.Name)
+		}
+	}
+	if len(done) > 0 {
+		if orphan {
+			r.event(t, corev1.EventTypeNormal, "Orphaned", "Delete", "Removed the owner tag and left %s in AWS", strings.Join(done, ", "))
+		} else {
+			r.event(t, corev1.EventTypeNormal, "Deleted", "Delete", "Deleted %s", strings.Join(done, ", "))
+		}
+	}
+	controllerutil.RemoveFinalizer(t, Finalizer)
+	return ctrl.Result{}, nil
+}
+
+// SetupWithManager registers the reconciler: triggers (spec and annotation changes) and their
+// groups (when one comes into existence in AWS, or goes).
+func (r *TriggerReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&ec2v1alpha1.Trigger{}, builder.WithPredicates(
+			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		Watches(&ec2v1alpha1.AutoScalingGroup{}, handler.EnqueueRequestsFromMapFunc(r.triggersForGroup),
+			builder.WithPredicates(groupAWSNameChanged())).
+		WithOptions(r.controllerOptions()).
+		Named("trigger").
+		Complete(r)
+}
+
+func (r *TriggerReconciler) triggersForGroup(ctx context.Context, obj client.Object) []reconcile.Request {
+	var list ec2v1alpha1.TriggerList
+	if err := r.List(ctx, &list, client.InNamespace(obj.GetNamespace()),
+		client.MatchingFields{indexTriggerByGroup: obj.GetName()}); err != nil {
+		log.FromContext(ctx).Error(err, "listing triggers of a group", "group", obj.GetName())
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for _, t := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&t)})
+	}
+	return reqs
+}
+
+// groupAWSNameChanged passes group events that matter to triggers: the group appearing in AWS
+// (status.awsName set), its deletion starting, and its removal.
+func groupAWSNameChanged() predicate.Predicate {
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			o, ok1 := e.ObjectOld.(*ec2v1alpha1.AutoScalingGroup)
+			n, ok2 := e.ObjectNew.(*ec2v1alpha1.AutoScalingGroup)
+			return !ok1 || !ok2 || o.Status.AWSName != n.Status.AWSName ||
+				o.DeletionTimestamp.IsZero() != n.DeletionTimestamp.IsZero()
+		},
+		GenericFunc: func(event.GenericEvent) bool { return false },
+	}
+}
