@@ -3,7 +3,9 @@ package emulator
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -167,3 +169,12 @@ func zoneCounts(g types.AutoScalingGroup) map[string]int {
 	}
 	return counts
 }
+
+// httptestServer serves h for the test's lifetime and returns its URL.
+func httptestServer(t *testing.T, h http.Handler) string {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func writeFile(path, content string) error { return os.WriteFile(path, []byte(content), 0o600) }
