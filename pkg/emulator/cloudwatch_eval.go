@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"regexp"
@@ -268,8 +267,7 @@ func stateReasonData(a *cwAlarm, points []evalPoint, t time.Time) string {
 		}
 		doc.EvaluatedDatapoints = append(doc.EvaluatedDatapoints, ev)
 	}
-	raw, _ := json.Marshal(doc) // plain strings and finite numbers: cannot fail
-	return string(raw)
+	return marshalHistoryJSON(doc)
 }
 
 // reasonDataTime is the timestamp format of StateReasonData and HistoryData.

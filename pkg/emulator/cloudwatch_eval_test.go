@@ -374,3 +374,51 @@ func TestCloudWatchPruneDropsOldDataAndHistory(t *testing.T) {
 		t.Errorf("after 31 days history = %+v, want only the 20-day-old item", c.History)
 	}
 }
+
+// The state file keeps alarms (state, M of N, timestamps), metric data and history, and a
+// restarted emulator carries on evaluating where it stopped.
+func TestCloudWatchStateFileRoundTrip(t *testing.T) {
+	file := t.TempDir() + "/state.json"
+	clock := NewManualClock(cwT0)
+	e := New(Options{Clock: clock, StateFile: file})
+	e.mu.Lock()
+	rs := e.region("us-east-1")
+	in := &putMetricAlarmInput{AlarmName: "web", Namespace: "AWS/EC2", MetricName: "CPUUtilization", Statistic: "Average",
+		Period: ptr(int32(60)), EvaluationPeriods: ptr(int32(3)), DatapointsToAlarm: ptr(int32(2)), Threshold: ptr(80.0),
+		ComparisonOperator: "GreaterThanThreshold", Dimensions: []cwDimension{{"AutoScalingGroupName", "web"}}}
+	if _, err := e.putMetricAlarm(rs, in, cwT0); err != nil {
+		t.Fatalf("putMetricAlarm: %v", err)
+	}
+	for m := range 3 {
+		rs.cw.record("AWS/EC2", "CPUUtilization", map[string]string{"AutoScalingGroupName": "web"}, 95, "Percent", cwT0.Add(time.Duration(m)*time.Minute))
+	}
+	e.mu.Unlock()
+	if err := e.SaveState(); err != nil {
+		t.Fatalf("SaveState: %v", err)
+	}
+
+	restarted := New(Options{Clock: clock, StateFile: file})
+	clock.Advance(2 * time.Minute) // periods end while "down"; the restarted emulator catches up
+	restarted.Step()
+	restarted.mu.Lock()
+	defer restarted.mu.Unlock()
+	cw := restarted.region("us-east-1").cw
+	a := cw.Alarms["web"]
+	if a == nil || a.StateValue != "ALARM" || a.datapointsToAlarm() != 2 || !a.AlarmConfigurationUpdatedTimestamp.Equal(cwT0) {
+		t.Fatalf("restored alarm: %+v", a)
+	}
+	if len(cw.History) != 2 || cw.History[0].HistorySummary != `Alarm "web" created` ||
+		cw.History[1].HistorySummary != "Alarm updated from INSUFFICIENT_DATA to ALARM" || !cw.History[1].Timestamp.Equal(cwT0.Add(time.Minute)) {
+		t.Errorf("restored history: %+v", cw.History)
+	} else if !strings.Contains(cw.History[1].HistoryData, "for INSUFFICIENT_DATA -> ALARM transition") {
+		t.Errorf("HistoryData should carry the reason unescaped, as AWS writes it: %s", cw.History[1].HistoryData)
+	}
+	if s := cw.series("AWS/EC2", "CPUUtilization", []cwDimension{{"AutoScalingGroupName", "web"}}); s == nil || len(s.Points) != 3 {
+		t.Errorf("restored series: %+v", s)
+	}
+
+	var empty cloudWatchState
+	if err := json.Unmarshal([]byte(`{"series":null}`), &empty); err != nil || empty.Series == nil || empty.Alarms == nil {
+		t.Errorf("a state without maps must come back with empty maps: %+v, %v", empty, err)
+	}
+}

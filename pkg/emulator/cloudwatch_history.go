@@ -1,11 +1,13 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -23,10 +25,6 @@ type cwHistoryRecord struct {
 }
 
 func (c *cloudWatchState) addHistory(name, itemType string, at time.Time, summary string, data any) {
-	raw, err := json.Marshal(data)
-	if err != nil { // only maps, strings, numbers and wire values: cannot happen
-		raw = []byte(fmt.Sprintf(`{"error":%q}`, err.Error()))
-	}
 	c.NextSeq++
 	c.History = append(c.History, cwHistoryRecord{Seq: c.NextSeq, cwHistoryItem: cwHistoryItem{
 		AlarmName:       name,
@@ -34,8 +32,20 @@ func (c *cloudWatchState) addHistory(name, itemType string, at time.Time, summar
 		Timestamp:       at,
 		HistoryItemType: itemType,
 		HistorySummary:  summary,
-		HistoryData:     string(raw),
+		HistoryData:     marshalHistoryJSON(data),
 	}})
+}
+
+// marshalHistoryJSON writes HistoryData and StateReasonData as AWS does, without HTML escaping
+// ("OK -> ALARM", not "OK -\u003e ALARM").
+func marshalHistoryJSON(v any) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil { // only maps, strings and finite numbers: cannot happen
+		return fmt.Sprintf(`{"error":%q}`, err.Error())
+	}
+	return strings.TrimSuffix(buf.String(), "\n")
 }
 
 // addConfigHistory records a create, update or delete: `Alarm "name" created` and the alarm

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"sort"
@@ -34,6 +35,24 @@ type cloudWatchState struct {
 
 func newCloudWatchState() *cloudWatchState {
 	return &cloudWatchState{Series: map[string]*cwSeries{}, Alarms: map[string]*cwAlarm{}}
+}
+
+// UnmarshalJSON reads the state file's form; maps a file leaves out or sets to null come back
+// empty, so a hand-edited file cannot make the first PutMetricAlarm panic.
+func (c *cloudWatchState) UnmarshalJSON(data []byte) error {
+	type plain cloudWatchState // without this method
+	var p plain
+	if err := json.Unmarshal(data, &p); err != nil {
+		return err
+	}
+	*c = cloudWatchState(p)
+	if c.Series == nil {
+		c.Series = map[string]*cwSeries{}
+	}
+	if c.Alarms == nil {
+		c.Alarms = map[string]*cwAlarm{}
+	}
+	return nil
 }
 
 // cwSeries is one metric: a namespace, a name and an exact set of dimensions. CloudWatch treats
