@@ -137,6 +137,7 @@ var errorClasses = map[string]Class{
 	"UnauthorizedOperation":          ClassTerminal,
 	"OptInRequired":                  ClassTerminal,
 	"UnsupportedOperation":           ClassTerminal,
+	"UnknownOperationException":      ClassTerminal,
 
 	"AlreadyExists":                  ClassAlreadyExists,
 	"AlreadyExistsFault":             ClassAlreadyExists,

@@ -533,8 +533,15 @@ func (s *service) alarmOwner(ctx context.Context, a *Alarm) (string, error) {
 	}
 	out, err := s.cw.ListTagsForResource(ctx, &cloudwatch.ListTagsForResourceInput{ResourceARN: aws.String(a.ARN)})
 	if err = wrapError("ListTagsForResource", err); err != nil {
-		if IsNotFound(err) {
+		switch {
+		case IsNotFound(err):
 			return "", nil // deleted since the describe; the next describe will say so
+		case unsupportedOperation(err):
+			// An endpoint without CloudWatch's tagging API (an emulator): the owner cannot be
+			// known; say so once and report none rather than fail every describe.
+			log.FromContext(ctx).Info("CloudWatch endpoint cannot list alarm tags; alarm owners are unknown", "error", err.Error())
+			s.setAlarmOwner(a.Name, "")
+			return "", nil
 		}
 		return "", err
 	}
@@ -545,6 +552,14 @@ func (s *service) alarmOwner(ctx context.Context, a *Alarm) (string, error) {
 	}
 	s.setAlarmOwner(a.Name, owner)
 	return owner, nil
+}
+
+func unsupportedOperation(err error) bool {
+	switch ErrorCode(err) {
+	case "UnknownOperationException", "InvalidAction", "UnsupportedOperation":
+		return true
+	}
+	return false
 }
 
 func (s *service) setAlarmOwner(name, owner string) {
