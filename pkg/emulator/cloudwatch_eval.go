@@ -76,12 +76,14 @@ func breaches(op string, v, threshold float64) bool {
 	return false
 }
 
-// verdict is what an evaluation concludes: the state, the datapoints that justify it and how many
-// missing datapoints were counted as breaching or not breaching.
+// verdict is what an evaluation concludes: the state, the datapoints that justify it, how many
+// missing datapoints were counted as breaching or not breaching, and the fewest datapoints the
+// transition needed (the "minimum" of M out of N reasons).
 type verdict struct {
-	state  string
-	listed []evalPoint
-	filled int
+	state   string
+	listed  []evalPoint
+	filled  int
+	minimum int
 }
 
 // decide applies M out of N and TreatMissingData. The emulator evaluates exactly the last N
@@ -102,33 +104,36 @@ func decide(a *cwAlarm, points []evalPoint) (v verdict, ok bool) {
 	}
 	present := len(good) + len(bad)
 	missing := n - present
+	alarm := func(filled, need int) (verdict, bool) { return verdict{stateAlarm, bad, filled, need}, true }
+	okay := func(filled, need int) (verdict, bool) { return verdict{stateOK, good, filled, need}, true }
 	switch a.TreatMissingData {
 	case "breaching":
 		if len(bad)+missing >= m {
-			return verdict{stateAlarm, bad, missing}, true
+			return alarm(missing, m)
 		}
-		return verdict{stateOK, good, 0}, true
+		return okay(0, n-m+1)
 	case "notBreaching":
 		if len(bad) >= m {
-			return verdict{stateAlarm, bad, 0}, true
+			return alarm(0, m)
 		}
-		return verdict{stateOK, good, missing}, true
+		return okay(missing, n-m+1)
 	case "ignore":
 		switch {
 		case len(bad) >= m:
-			return verdict{stateAlarm, bad, 0}, true
+			return alarm(0, m)
 		case len(good) > n-m: // too few periods left to ever reach m breaching ones
-			return verdict{stateOK, good, 0}, true
+			return okay(0, n-m+1)
 		}
 		return verdict{}, false
 	default: // "missing"
-		switch {
-		case present == 0:
+		if present == 0 {
 			return verdict{state: stateInsufficientData}, true
-		case len(bad) >= min(m, present):
-			return verdict{stateAlarm, bad, 0}, true
 		}
-		return verdict{stateOK, good, 0}, true
+		need := min(m, present)
+		if len(bad) >= need {
+			return alarm(0, need)
+		}
+		return okay(0, present-need+1)
 	}
 }
 
@@ -216,11 +221,7 @@ func stateReason(a *cwAlarm, v verdict) string {
 		}
 	}
 	if m < n {
-		minimum := m
-		if v.state == stateOK {
-			minimum = n - m + 1
-		}
-		fmt.Fprintf(&b, " (minimum %s for %s -> %s transition)", plural(minimum, "datapoint"), a.StateValue, v.state)
+		fmt.Fprintf(&b, " (minimum %s for %s -> %s transition)", plural(v.minimum, "datapoint"), a.StateValue, v.state)
 	}
 	b.WriteString(".")
 	return b.String()

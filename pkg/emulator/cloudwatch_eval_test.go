@@ -96,6 +96,9 @@ func TestCloudWatchStateReason(t *testing.T) {
 		{alarm(2, 2, "breaching", "OK"), "X-",
 			"Threshold Crossed: 1 datapoint [90.0 (26/11/26 10:00:00)] was greater than the threshold (80.0) and 1 missing datapoint was treated as [Breaching]."},
 		{alarm(3, 3, "missing", "OK"), "---", "Insufficient Data: 3 datapoints were unknown."},
+		// With "missing", a partial window needs only the datapoints it has.
+		{alarm(2, 3, "missing", "OK"), "--X",
+			"Threshold Crossed: 1 out of the last 3 datapoints [90.0 (26/11/26 10:02:00)] was greater than the threshold (80.0) (minimum 1 datapoint for OK -> ALARM transition)."},
 	}
 	for _, c := range cases {
 		v, ok := decide(c.alarm, pattern(c.data))
