@@ -66,11 +66,13 @@ const (
 
 func newActivityFeed(as AutoScalingAPI, now func() time.Time, pollEvery time.Duration) *activityFeed {
 	return &activityFeed{
-		as:          as,
-		now:         now,
-		pollEvery:   pollEvery,
-		overlap:     time.Minute,
-		maxPages:    20,
+		as:        as,
+		now:       now,
+		pollEvery: pollEvery,
+		// AWS lists a new activity within seconds of its start time; 15 s of overlap absorbs
+		// that without re-reading much in a busy account.
+		overlap:     15 * time.Second,
+		maxPages:    50,
 		retention:   30 * time.Minute,
 		groups:      map[string]*groupActivities{},
 		accountWide: true,

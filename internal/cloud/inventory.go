@@ -16,8 +16,8 @@ import (
 //     one, so a thousand reconcilers asking at once cost a handful of calls (group commit), and a
 //     short window before the first flush lets concurrent callers join it.
 //   - Each batch is topped up to a whole number of calls with the keys that are due soonest
-//     (asked about recently and older than half the age their callers accept), so one call
-//     refreshes a hundred entries and the reconcilers that come next find them fresh.
+//     (older than half the age their callers accept, callers that asked longest ago first), so
+//     one call refreshes a hundred entries and the reconcilers that come next find them fresh.
 //   - A caller never joins a describe that started before it asked, so maxAge 0 means a read
 //     that started after the call; writes invalidate the entry (a generation counter keeps a
 //     describe that raced the write from storing what it saw before it).
@@ -175,13 +175,14 @@ func (inv *inventory[V]) fill(n int) int {
 }
 
 // dueLocked picks up to n keys, not in skip, that are worth refreshing now: asked about within
-// the retention and invalid or older than half the age their callers accept; the oldest first.
+// the retention and invalid or older than half the age their callers accept; those whose callers
+// asked longest ago (and so come back soonest) first.
 // It also forgets entries nobody asked about within the retention.
 func (inv *inventory[V]) dueLocked(skip map[string]bool, n int) []string {
 	now := inv.now()
 	type cand struct {
-		key     string
-		fetched time.Time
+		key   string
+		asked time.Time
 	}
 	var cands []cand
 	for k, e := range inv.entries {
@@ -196,13 +197,14 @@ func (inv *inventory[V]) dueLocked(skip map[string]bool, n int) []string {
 			continue
 		}
 		if !e.valid || now.Sub(e.fetched) >= e.maxAge/2 {
-			cands = append(cands, cand{k, e.fetched})
+			cands = append(cands, cand{k, e.lastAsked})
 		}
 	}
 	if n == 0 {
 		return nil
 	}
-	slices.SortFunc(cands, func(a, b cand) int { return a.fetched.Compare(b.fetched) })
+	// Callers come back about once a period, so the one that asked longest ago asks next.
+	slices.SortFunc(cands, func(a, b cand) int { return a.asked.Compare(b.asked) })
 	out := make([]string, 0, min(n, len(cands)))
 	for i := 0; i < len(cands) && i < n; i++ {
 		out = append(out, cands[i].key)

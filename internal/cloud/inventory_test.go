@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -194,6 +195,14 @@ func TestInventoryServesFromCacheWithinMaxAge(t *testing.T) {
 // Reconcilers asking one at a time still cost about one describe per hundred entries per period:
 // each describe tops itself up with the entries that are due soonest.
 func TestInventoryPiggybacksDueEntries(t *testing.T) {
+	for _, maxAgeDiv := range []int{1, 2} {
+		t.Run(fmt.Sprintf("maxAge=period/%d", maxAgeDiv), func(t *testing.T) { testPiggyback(t, maxAgeDiv) })
+	}
+}
+
+// With jittered requeues (each reconciler returns 1 to 1.2 periods after its last visit, as
+// controllers' RequeueAfter jitter does) the cost stays about one describe per hundred keys.
+func TestInventoryPiggybackWithJitter(t *testing.T) {
 	const n = 1000
 	src := &fakeSource{exists: map[string]string{}}
 	for _, k := range keys(n) {
@@ -204,9 +213,59 @@ func TestInventoryPiggybacksDueEntries(t *testing.T) {
 	inv.window = 0
 	ctx := context.Background()
 	period := time.Minute
+	rng := rand.New(rand.NewPCG(1, 2))
+	start := clock.Now()
+	next := make([]time.Time, n)
+	for i := range next {
+		next[i] = start.Add(time.Duration(rng.Int64N(int64(period))))
+	}
+	var counted int
+	measureFrom := start.Add(3 * period)
+	end := measureFrom.Add(5 * period)
+	for {
+		i := 0
+		for j := range next {
+			if next[j].Before(next[i]) {
+				i = j
+			}
+		}
+		if next[i].After(end) {
+			break
+		}
+		clock.mu.Lock()
+		clock.now = next[i]
+		clock.mu.Unlock()
+		before := src.callCount()
+		if _, _, err := inv.get(ctx, keys(n)[i], period/2); err != nil {
+			t.Fatal(err)
+		}
+		if next[i].After(measureFrom) {
+			counted += src.callCount() - before
+		}
+		next[i] = next[i].Add(period + time.Duration(rng.Int64N(int64(period/5))))
+	}
+	perKey := float64(counted) / n / 5
+	t.Logf("jittered steady state: %d describes over 5 periods for %d keys (%.4f a key a period)", counted, n, perKey)
+	if perKey > 0.02 {
+		t.Errorf("%.4f describes a key a period", perKey)
+	}
+}
+
+func testPiggyback(t *testing.T, maxAgeDiv int) {
+	const n = 1000
+	src := &fakeSource{exists: map[string]string{}}
+	for _, k := range keys(n) {
+		src.exists[k] = "v"
+	}
+	clock := newFakeClock()
+	inv := newTestInventory(src, clock, 100)
+	inv.window = 0
+	ctx := context.Background()
+	period := time.Minute
+	maxAge := period / time.Duration(maxAgeDiv)
 	// Period 0: every reconciler asks once, spread over the period.
 	for _, k := range keys(n) {
-		inv.get(ctx, k, period)
+		inv.get(ctx, k, maxAge)
 		clock.Advance(period / n)
 	}
 	first := src.callCount()
@@ -219,7 +278,7 @@ func TestInventoryPiggybacksDueEntries(t *testing.T) {
 			if i%7 == 0 {
 				clock.Advance(time.Millisecond) // jitter
 			}
-			if _, found, err := inv.get(ctx, k, period); err != nil || !found {
+			if _, found, err := inv.get(ctx, k, maxAge); err != nil || !found {
 				t.Fatalf("get %s: %v %v", k, found, err)
 			}
 		}

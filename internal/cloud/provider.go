@@ -34,8 +34,10 @@ const (
 	// on every write we make, and AlreadyExists invalidates them, so a long TTL only delays the
 	// detection of changes made behind the operator's back.
 	DefaultCacheTTL = 5 * time.Minute
-	// DefaultActivityPollInterval bounds how often the account-wide activity poll runs.
-	DefaultActivityPollInterval = 10 * time.Second
+	// DefaultActivityPollInterval bounds how often the account-wide activity poll runs. Polls
+	// happen only when some group's activities are asked for, so an idle fleet costs nothing;
+	// a busy one at most one poll (plus pages) per interval, whatever its size.
+	DefaultActivityPollInterval = 5 * time.Second
 )
 
 // ProviderOptions configure NewProvider. The zero value uses the standard AWS configuration chain
