@@ -135,33 +135,58 @@ func cloudWatchErrorType(code string) string {
 	return code
 }
 
-// setErrorHeaders writes what every JSON and CBOR error shares: the status and, because CloudWatch
-// is awsQueryCompatible, x-amzn-query-error with the Query error code and fault, which the SDKs
-// and botocore report as the error code.
-func setErrorHeaders(w http.ResponseWriter, err *APIError) int {
+// serveCloudWatchTree is what the JSON and CBOR protocols share: both POST a body that decodes
+// to a tree of the same shape, and answer with a tree in the same format, errors included.
+func (e *Emulator) serveCloudWatchTree(w http.ResponseWriter, r *http.Request, rs *regionState, p protocol, op string,
+	decode func([]byte) (map[string]any, error)) {
+	if r.Method != http.MethodPost {
+		writeCloudWatchError(w, p, serializationError("CloudWatch requests must be POSTs, not %s.", truncate(r.Method, 16)))
+		return
+	}
+	body, err := readCloudWatchBody(w, r)
+	if err != nil {
+		writeCloudWatchError(w, p, err)
+		return
+	}
+	tree, decodeErr := decode(body)
+	if decodeErr != nil {
+		writeCloudWatchError(w, p, serializationError("The body cannot be read as %s input: %v.", truncate(op, 64), decodeErr))
+		return
+	}
+	out, err := e.callCloudWatch(rs, p, op, decodeTree(op, tree))
+	if err != nil {
+		writeCloudWatchError(w, p, err)
+		return
+	}
+	treeWriter(p)(w, http.StatusOK, out)
+}
+
+func treeWriter(p protocol) func(http.ResponseWriter, int, any) {
+	if p == protoCBOR {
+		return writeCBOR
+	}
+	return writeAWSJSON
+}
+
+// writeCloudWatchError writes a CloudWatch error in the request's protocol. JSON and CBOR errors
+// are {"__type", "message"} plus, because CloudWatch is awsQueryCompatible, x-amzn-query-error
+// with the Query error code and fault, which the SDKs and botocore report as the error code.
+func writeCloudWatchError(w http.ResponseWriter, p protocol, err *APIError) {
+	if p == protoQuery {
+		writeQueryError(w, cloudWatchXMLNS, err)
+		return
+	}
 	fault := "Receiver"
 	if err.Sender {
 		fault = "Sender"
 	}
 	w.Header().Set("x-amzn-query-error", err.Code+";"+fault)
-	w.Header().Set("x-amzn-RequestId", newRequestID())
 	if rec, ok := w.(*statusRecorder); ok {
 		rec.errorCode = err.Code
 	}
-	if err.Status == 0 {
-		return http.StatusBadRequest
+	status := err.Status
+	if status == 0 {
+		status = http.StatusBadRequest
 	}
-	return err.Status
-}
-
-// writeCloudWatchError writes a CloudWatch error in the request's protocol.
-func writeCloudWatchError(w http.ResponseWriter, p protocol, err *APIError) {
-	switch p {
-	case protoCBOR:
-		writeCBORError(w, err)
-	case protoJSON:
-		writeAWSJSONError(w, err)
-	default:
-		writeQueryError(w, cloudWatchXMLNS, err)
-	}
+	treeWriter(p)(w, status, wireStruct{{"__type", cloudWatchErrorType(err.Code)}, {"message", err.Message}})
 }
