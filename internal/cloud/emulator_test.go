@@ -846,3 +846,65 @@ func TestProviderEndpointAndRegion(t *testing.T) {
 		t.Errorf("no region: %v", err)
 	}
 }
+
+// TestEmulatorAlarmAndPolicyBatching: a fresh process describing every trigger's alarms and
+// policies at once pays a describe per hundred alarms and per fifty policies.
+func TestEmulatorAlarmAndPolicyBatching(t *testing.T) {
+	const groups = 60
+	env := newEmuEnv(t, emulator.Options{}, ProviderOptions{})
+	ctx, s := env.ctx, env.svc
+	env.mustLC("lc")
+	var policies []*PolicyInput
+	var alarms []*AlarmInput
+	for i := range groups {
+		g := fmt.Sprintf("g%02d", i)
+		if err := s.CreateGroup(ctx, groupInput(g, "lc", 0, 4)); err != nil {
+			t.Fatal(err)
+		}
+		for _, dir := range []string{"upper", "lower"} {
+			p := &PolicyInput{Group: g, Name: "default-" + g + "-" + dir, AdjustmentType: AdjustmentChangeInCapacity, ScalingAdjustment: 1}
+			arn, err := s.PutSimpleScalingPolicy(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := &AlarmInput{Name: p.Name, Namespace: "AWS/EC2", MetricName: "CPUUtilization", Statistic: "Average",
+				Dimensions: map[string]string{"AutoScalingGroupName": g}, Period: 60, EvaluationPeriods: 1, Threshold: 50,
+				ComparisonOperator: "GreaterThanThreshold", AlarmActions: []string{arn}, OwnerTag: "test/default/" + g}
+			if _, err := s.PutAlarm(ctx, a, nil); err != nil {
+				t.Fatal(err)
+			}
+			policies, alarms = append(policies, p), append(alarms, a)
+		}
+	}
+	other := env.newProvider(ProviderOptions{}).Service("").(*service)
+	env.emu.ResetCalls()
+	var wg sync.WaitGroup
+	for i := range policies {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if p, err := other.DescribePolicy(ctx, policies[i].Group, policies[i].Name); err != nil || !PolicyUpToDate(policies[i], p) {
+				t.Errorf("policy %s: %+v %v", policies[i].Name, p, err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if a, err := other.DescribeAlarm(ctx, alarms[i].Name, time.Minute); err != nil || !AlarmUpToDate(alarms[i], a) {
+				t.Errorf("alarm %s: %+v %v", alarms[i].Name, a, err)
+			}
+		}()
+	}
+	wg.Wait()
+	calls := env.emu.Calls()
+	t.Logf("%d policies and %d alarms described concurrently: %d DescribePolicies, %d DescribeAlarms, %d ListTagsForResource",
+		len(policies), len(alarms), calls["DescribePolicies"], calls["DescribeAlarms"], calls["ListTagsForResource"])
+	if calls["DescribePolicies"] > int64((len(policies)+49)/50) || calls["DescribeAlarms"] > int64((len(alarms)+99)/100) {
+		t.Errorf("calls = %v", calls)
+	}
+	// Policy names repeated across groups are described group by group, not account-wide.
+	sameName := env.newProvider(ProviderOptions{}).Service("").(*service)
+	found, err := sameName.fetchPolicies(ctx, []string{policyKey("g00", "default-g00-upper"), policyKey("g01", "default-g00-upper")})
+	if err != nil || len(found) != 1 {
+		t.Errorf("mixed keys: %v %v", found, err)
+	}
+}

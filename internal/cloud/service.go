@@ -60,6 +60,8 @@ type service struct {
 
 	ownersMu    sync.Mutex
 	alarmOwners map[string]string // alarm name → owner tag value, once known
+	// noTagging is set once the endpoint answered that it has no CloudWatch tagging API.
+	noTagging bool
 }
 
 var _ Service = (*service)(nil)
@@ -527,8 +529,9 @@ func (s *service) fetchAlarms(ctx context.Context, names []string) (map[string]*
 func (s *service) alarmOwner(ctx context.Context, a *Alarm) (string, error) {
 	s.ownersMu.Lock()
 	owner, known := s.alarmOwners[a.Name]
+	noTagging := s.noTagging
 	s.ownersMu.Unlock()
-	if known {
+	if known || noTagging {
 		return owner, nil
 	}
 	out, err := s.cw.ListTagsForResource(ctx, &cloudwatch.ListTagsForResourceInput{ResourceARN: aws.String(a.ARN)})
@@ -539,8 +542,10 @@ func (s *service) alarmOwner(ctx context.Context, a *Alarm) (string, error) {
 		case unsupportedOperation(err):
 			// An endpoint without CloudWatch's tagging API (an emulator): the owner cannot be
 			// known; say so once and report none rather than fail every describe.
-			log.FromContext(ctx).Info("CloudWatch endpoint cannot list alarm tags; alarm owners are unknown", "error", err.Error())
-			s.setAlarmOwner(a.Name, "")
+			log.FromContext(ctx).Info("CloudWatch endpoint cannot list alarm tags; owners of alarms this process did not create are unknown", "error", err.Error())
+			s.ownersMu.Lock()
+			s.noTagging = true
+			s.ownersMu.Unlock()
 			return "", nil
 		}
 		return "", err
