@@ -184,3 +184,11 @@ func TestAWSCLI(t *testing.T) {
 		})
 	}
 }
+
+// TestBoto2 runs the boto2 Auto Scaling tutorial (launch configuration, group, policies, a
+// CloudWatch alarm that scales the group) with Debian's python3-boto, the oldest client supported.
+func TestBoto2(t *testing.T) {
+	python := asRequireTool(t, "/usr/bin/python3", "-c", "import boto.ec2.autoscale")
+	_, url := newASClientServer(t)
+	asRunScript(t, python, "autoscaling_boto2.py", url)
+}

@@ -160,7 +160,9 @@ func (e *Emulator) region(name string) *regionState {
 }
 
 // credentialRegion finds the region in a SigV4 credential scope: AKID/date/region/service/aws4_request.
-var credentialRegion = regexp.MustCompile(`Credential=[^/,\s]*/\d{8}/([a-z0-9-]{1,32})/`)
+// Only names shaped like AWS regions (us-east-1, us-gov-west-1, cn-north-1) count: clients that
+// guess the region from an endpoint's host name sign an IP address's "0" or "1" for it.
+var credentialRegion = regexp.MustCompile(`Credential=[^/,\s]*/\d{8}/([a-z]{2}(?:-[a-z]+)+-\d{1,2})/`)
 
 // requestRegion is the region a request is signed for, from the Authorization header or a
 // presigned URL's X-Amz-Credential, else the default region (SigV2 and unsigned requests).

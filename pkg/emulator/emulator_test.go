@@ -230,3 +230,20 @@ func TestFaultLatency(t *testing.T) {
 		t.Fatalf("call took %v, want at least the injected 50ms", elapsed)
 	}
 }
+
+// TestIPAddressRegionFallsBack: boto2 derives the SigV4 region from the endpoint's host, so
+// against 127.0.0.1 it signs for region "0"; that is not a region, and the default serves it.
+func TestIPAddressRegionFallsBack(t *testing.T) {
+	emu := New(Options{Clock: NewManualClock(asStart), DefaultRegion: "eu-west-1"})
+	for auth, want := range map[string]string{
+		"AWS4-HMAC-SHA256 Credential=AKID/20261126/0/autoscaling/aws4_request, SignedHeaders=host, Signature=x":             "eu-west-1",
+		"AWS4-HMAC-SHA256 Credential=AKID/20261126/us-gov-west-1/autoscaling/aws4_request, SignedHeaders=host, Signature=x": "us-gov-west-1",
+		"AWS AKID:c2lnbmF0dXJl": "eu-west-1", // SigV2-style header
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/", nil)
+		r.Header.Set("Authorization", auth)
+		if got := emu.requestRegion(r); got != want {
+			t.Errorf("%s: region %q, want %q", auth, got, want)
+		}
+	}
+}
