@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/go-logr/logr"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 )
 
@@ -35,6 +36,8 @@ type activityFeed struct {
 	overlap   time.Duration
 	maxPages  int
 	retention time.Duration
+	// log is the logger of polls, which serve every group and so log as none of them.
+	log logr.Logger
 
 	mu          sync.Mutex
 	groups      map[string]*groupActivities
@@ -76,6 +79,7 @@ func newActivityFeed(as AutoScalingAPI, now func() time.Time, pollEvery time.Dur
 		retention:   30 * time.Minute,
 		groups:      map[string]*groupActivities{},
 		accountWide: true,
+		log:         log.Log.WithName("aws-activities"),
 	}
 }
 
@@ -182,7 +186,7 @@ func (f *activityFeed) ensurePolled(ctx context.Context, maxAge time.Duration) e
 	if fl == nil {
 		fl = &feedFlight{done: make(chan struct{})}
 		f.flight = fl
-		pollCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
+		pollCtx, cancel := context.WithTimeout(log.IntoContext(context.Background(), f.log), flushTimeout)
 		go func() {
 			defer cancel()
 			fl.err = f.poll(pollCtx)

@@ -5,6 +5,9 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/go-logr/logr"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // inventory is a per-region cache of one kind of AWS resource (groups, alarms, launch
@@ -34,6 +37,8 @@ type inventory[V any] struct {
 	clone func(V) V
 	// parallel bounds the concurrent describes of one flush.
 	parallel int
+	// log is the logger of batched describes: they serve many callers, so they log as none of them.
+	log logr.Logger
 
 	mu       sync.Mutex
 	entries  map[string]*invEntry[V]
@@ -81,6 +86,7 @@ func newInventory[V any](kind string, batchSize int, now func() time.Time,
 		fetch:     fetch,
 		clone:     clone,
 		parallel:  4,
+		log:       log.Log.WithName("aws-inventory").WithValues("kind", kind),
 		entries:   map[string]*invEntry[V]{},
 	}
 }
@@ -120,9 +126,9 @@ func (inv *inventory[V]) get(ctx context.Context, key string, maxAge time.Durati
 func (inv *inventory[V]) enqueueLocked(ctx context.Context, key string) *invBatch[V] {
 	b := inv.pending
 	if b == nil {
-		// The batch outlives any one caller: it keeps the first caller's values (its logger) but
-		// not its cancellation.
-		b = &invBatch[V]{set: map[string]bool{}, ctx: context.WithoutCancel(ctx), done: make(chan struct{})}
+		// The batch outlives any one caller and serves many: it takes neither the first caller's
+		// cancellation nor its logger.
+		b = &invBatch[V]{set: map[string]bool{}, ctx: log.IntoContext(context.Background(), inv.log), done: make(chan struct{})}
 		inv.pending = b
 	}
 	if !b.set[key] {
@@ -279,14 +285,15 @@ func (inv *inventory[V]) set(key string, val V, found bool) {
 	e.gen++
 }
 
-// cached returns every valid entry that exists, without any call, for callers that only need a
-// hint (and check with AWS when the hint says nothing).
-func (inv *inventory[V]) cached() []V {
+// cached returns every valid entry at most maxAge old that exists, without any call, for callers
+// that only need a hint (and check with AWS when the hint says nothing).
+func (inv *inventory[V]) cached(maxAge time.Duration) []V {
+	now := inv.now()
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	var out []V
 	for _, e := range inv.entries {
-		if e.valid && e.found {
+		if e.valid && e.found && now.Sub(e.fetched) <= maxAge {
 			out = append(out, inv.clone(e.val))
 		}
 	}

@@ -187,7 +187,7 @@ func TestInventoryServesFromCacheWithinMaxAge(t *testing.T) {
 	if v, found, _ := inv.get(ctx, "c", time.Hour); !found || v != "written" || src.callCount() != n {
 		t.Errorf("set entry: %q %v, calls %d→%d", v, found, n, src.callCount())
 	}
-	if got := inv.cached(); len(got) != 3 {
+	if got := inv.cached(time.Hour); len(got) != 3 {
 		t.Errorf("cached() = %v", got)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/go-logr/logr"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
@@ -95,7 +96,11 @@ func newService(region string, as AutoScalingAPI, cw CloudWatchAPI, o serviceOpt
 		})
 	s.policies = newInventory("ScalingPolicy", policyBatch, o.now, s.fetchPolicies, clonePolicy)
 	s.alarms = newInventory("MetricAlarm", alarmBatch, o.now, s.fetchAlarms, cloneAlarm)
+	for _, l := range []*logr.Logger{&s.groups.log, &s.lcs.log, &s.policies.log, &s.alarms.log} {
+		*l = l.WithValues("region", region)
+	}
 	s.feed = newActivityFeed(as, o.now, o.activityPollInterval)
+	s.feed.log = log.Log.WithName("aws-activities").WithValues("region", region)
 	s.listing = &freshFlight[map[string][]string]{run: s.listGroupsByLaunchConfiguration}
 	return s
 }
@@ -159,7 +164,7 @@ func (s *service) GroupsUsingLaunchConfiguration(ctx context.Context, name strin
 	// A user in the inventory is enough to keep the launch configuration: deletion waits anyway,
 	// and the answer only names who holds it.
 	var users []string
-	for _, g := range s.groups.cached() {
+	for _, g := range s.groups.cached(s.opts.cacheTTL) {
 		if g.LaunchConfigurationName == name {
 			users = append(users, g.Name)
 		}
