@@ -425,3 +425,24 @@ func TestCloudWatchStateFileRoundTrip(t *testing.T) {
 		t.Errorf("a state without maps must come back with empty maps: %+v, %v", empty, err)
 	}
 }
+
+func TestCloudWatchComparisonOperators(t *testing.T) {
+	cases := []struct {
+		op               string
+		below, at, above bool // does 79, 80 and 81 breach a threshold of 80?
+	}{
+		{"GreaterThanThreshold", false, false, true},
+		{"GreaterThanOrEqualToThreshold", false, true, true},
+		{"LessThanThreshold", true, false, false},
+		{"LessThanOrEqualToThreshold", true, true, false},
+	}
+	for _, c := range cases {
+		got := [3]bool{breaches(c.op, 79, 80), breaches(c.op, 80, 80), breaches(c.op, 81, 80)}
+		if got != [3]bool{c.below, c.at, c.above} {
+			t.Errorf("%s: 79, 80, 81 breach %v, want %v", c.op, got, [3]bool{c.below, c.at, c.above})
+		}
+		if _, ok := comparisonPhrases[c.op]; !ok {
+			t.Errorf("%s has no phrase for state reasons", c.op)
+		}
+	}
+}
