@@ -117,12 +117,12 @@ func (e *Emulator) putMetricAlarm(rs *regionState, in *putMetricAlarmInput, now 
 		a.StateValue, a.StateReason, a.StateReasonData = old.StateValue, old.StateReason, old.StateReasonData
 		a.StateUpdatedTimestamp, a.StateTransitionedTimestamp = old.StateUpdatedTimestamp, old.StateTransitionedTimestamp
 		a.Tags, a.Transitioned = old.Tags, old.Transitioned
-		rs.cw.addConfigHistory(a.AlarmName, now, "updated", map[string]any{"type": "Update", "originalAlarm": old.cwMetricAlarm, "updatedAlarm": a.cwMetricAlarm})
+		rs.cw.addConfigHistory(a.AlarmName, now, "updated", map[string]any{"type": "Update", "originalAlarm": historyJSON(old.cwMetricAlarm), "updatedAlarm": historyJSON(a.cwMetricAlarm)})
 	} else {
 		a.StateValue, a.StateReason = stateInsufficientData, initialStateReason
 		a.StateUpdatedTimestamp, a.StateTransitionedTimestamp = now, now
 		a.Tags = in.Tags
-		rs.cw.addConfigHistory(a.AlarmName, now, "created", map[string]any{"type": "Create", "createdAlarm": a.cwMetricAlarm})
+		rs.cw.addConfigHistory(a.AlarmName, now, "created", map[string]any{"type": "Create", "createdAlarm": historyJSON(a.cwMetricAlarm)})
 	}
 	rs.cw.Alarms[a.AlarmName] = a
 	return &noOutput{}, nil
@@ -290,7 +290,7 @@ func (e *Emulator) deleteAlarms(rs *regionState, in *alarmNamesInput, now time.T
 	for _, name := range in.AlarmNames {
 		if a, ok := rs.cw.Alarms[name]; ok {
 			delete(rs.cw.Alarms, name)
-			rs.cw.addConfigHistory(name, now, "deleted", map[string]any{"type": "Delete", "deletedAlarm": a.cwMetricAlarm})
+			rs.cw.addConfigHistory(name, now, "deleted", map[string]any{"type": "Delete", "deletedAlarm": historyJSON(a.cwMetricAlarm)})
 		}
 	}
 	return &noOutput{}, nil
@@ -327,7 +327,7 @@ func (e *Emulator) setActionsEnabled(rs *regionState, in *alarmNamesInput, enabl
 		original := a.cwMetricAlarm
 		a.ActionsEnabled = enabled
 		a.AlarmConfigurationUpdatedTimestamp = now
-		rs.cw.addConfigHistory(name, now, "updated", map[string]any{"type": "Update", "originalAlarm": original, "updatedAlarm": a.cwMetricAlarm})
+		rs.cw.addConfigHistory(name, now, "updated", map[string]any{"type": "Update", "originalAlarm": historyJSON(original), "updatedAlarm": historyJSON(a.cwMetricAlarm)})
 	}
 	return &noOutput{}, nil
 }

@@ -48,17 +48,11 @@ func marshalHistoryJSON(v any) string {
 	return strings.TrimSuffix(buf.String(), "\n")
 }
 
-// addConfigHistory records a create, update or delete: `Alarm "name" created` and the alarm
-// configuration(s) in HistoryData, as AWS records them.
+// addConfigHistory records a create, update or delete: `Alarm "name" created`, with data (the
+// change's type and the alarm configurations, see historyJSON) as HistoryData.
 func (c *cloudWatchState) addConfigHistory(name string, at time.Time, verb string, data map[string]any) {
-	doc := map[string]any{"version": "1.0"}
-	for k, v := range data {
-		if alarm, ok := v.(cwMetricAlarm); ok {
-			v = historyJSON(alarm)
-		}
-		doc[k] = v
-	}
-	c.addHistory(name, historyConfigurationUpdate, at, fmt.Sprintf("Alarm %q %s", name, verb), doc)
+	data["version"] = "1.0"
+	c.addHistory(name, historyConfigurationUpdate, at, fmt.Sprintf("Alarm %q %s", name, verb), data)
 }
 
 // addStateHistory records a state change: "Alarm updated from OK to ALARM".

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -117,6 +118,19 @@ func TestCloudWatchCBORAlarmLifecycle(t *testing.T) {
 	}
 	if strings.Join(summaries, "\n") != strings.Join(wantSummaries, "\n") {
 		t.Errorf("history =\n%s\nwant\n%s", strings.Join(summaries, "\n"), strings.Join(wantSummaries, "\n"))
+	}
+	var created struct {
+		Type         string `json:"type"`
+		CreatedAlarm struct {
+			AlarmName             string `json:"alarmName"`
+			Threshold             float64
+			StateUpdatedTimestamp string `json:"stateUpdatedTimestamp"`
+		} `json:"createdAlarm"`
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(hist.AlarmHistoryItems[0].HistoryData)), &created); err != nil ||
+		created.Type != "Create" || created.CreatedAlarm.AlarmName != "web-cpu-high" || created.CreatedAlarm.Threshold != 80 ||
+		created.CreatedAlarm.StateUpdatedTimestamp != "2026-11-26T10:00:00.000+0000" {
+		t.Errorf("creation HistoryData %s (%v)", aws.ToString(hist.AlarmHistoryItems[0].HistoryData), err)
 	}
 	if got := aws.ToTime(hist.AlarmHistoryItems[1].Timestamp).UTC(); !got.Equal(cwT0.Add(30 * time.Second)) {
 		t.Errorf("StateUpdate timestamp = %v, want %v", got, cwT0.Add(30*time.Second))
