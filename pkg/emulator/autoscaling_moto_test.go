@@ -164,7 +164,7 @@ func TestDifferentialMoto(t *testing.T) {
 		return c.DescribeLaunchConfigurations(ctx, &autoscaling.DescribeLaunchConfigurationsInput{})
 	})
 	compareShapes(t, "DescribeLaunchConfigurations", e, m, map[string]string{
-		".LaunchConfigurations[].AssociatePublicIpAddress":         "moto writes false when it was never set; AWS leaves it out",
+		".LaunchConfigurations[].AssociatePublicIpAddress":       "moto writes false when it was never set; AWS leaves it out",
 		".LaunchConfigurations[].BlockDeviceMappings[].NoDevice": "moto writes false for every mapping; AWS only when it was sent",
 	})
 
