@@ -59,6 +59,13 @@ vet: ## Run go vet.
 test: manifests generate fmt vet envtest kustomize ## Run all tests (envtest control plane + emulator).
 	KUBEBUILDER_ASSETS="$(ENVTEST_DIR)" go test $(GO_TEST_FLAGS) ./... -coverprofile cover.out
 
+##@ Benchmark
+
+BENCH_ARGS ?=
+.PHONY: bench
+bench: envtest build ## Fleet-scale benchmark (issue 6): writes bench/results/latest.{json,md}; takes about half an hour. BENCH_ARGS=--quick for a smoke run.
+	KUBEBUILDER_ASSETS="$(ENVTEST_DIR)" go run ./hack/bench --manager $(LOCALBIN)/manager $(BENCH_ARGS)
+
 ##@ Build
 
 .PHONY: build

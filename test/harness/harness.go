@@ -59,8 +59,7 @@ type Options struct {
 	// Assets is the directory holding kube-apiserver, etcd and kubectl; default: KUBEBUILDER_ASSETS,
 	// else <Root>/bin/k8s/<K8sVersion>-linux-amd64.
 	Assets string
-	// ManagerBinary is a manager built beforehand; default: BuildManager once per process into
-	// <Root>/bin/manager.
+	// ManagerBinary is a manager built beforehand; default: BuildManager into Dir.
 	ManagerBinary string
 
 	// SyncPeriod is the manager's --sync-period; default 10 s.
@@ -120,11 +119,6 @@ func Start(ctx context.Context, opts Options) (env *Env, err error) {
 	if _, statErr := os.Stat(filepath.Join(opts.Assets, "kube-apiserver")); statErr != nil {
 		return nil, fmt.Errorf("no kube-apiserver in %s: run `make envtest` first (or set KUBEBUILDER_ASSETS)", opts.Assets)
 	}
-	if opts.ManagerBinary == "" {
-		if opts.ManagerBinary, err = BuildManager(opts.Root); err != nil {
-			return nil, err
-		}
-	}
 	if opts.SyncPeriod <= 0 {
 		opts.SyncPeriod = 10 * time.Second
 	}
@@ -138,6 +132,13 @@ func Start(ctx context.Context, opts Options) (env *Env, err error) {
 	}()
 	if env.Dir, err = os.MkdirTemp("", "autoscale-harness-"); err != nil {
 		return env, err
+	}
+	if opts.ManagerBinary == "" {
+		// Into Dir rather than bin/: parallel test binaries must not overwrite one another's (or
+		// a running) manager.
+		if opts.ManagerBinary, err = BuildManager(opts.Root, env.Dir); err != nil {
+			return env, err
+		}
 	}
 	if err = env.startControlPlane(opts); err != nil {
 		return env, err

@@ -20,26 +20,16 @@ import (
 // stopGrace is how long Stop waits after SIGTERM before it sends SIGKILL.
 const stopGrace = 30 * time.Second
 
-var (
-	buildMu    sync.Mutex
-	builtPaths = map[string]string{}
-)
-
-// BuildManager builds ./cmd/manager of the repository at root into <root>/bin/manager, once per
-// process (later calls return the same path), and returns the binary's path.
-func BuildManager(root string) (string, error) {
-	buildMu.Lock()
-	defer buildMu.Unlock()
-	if p, ok := builtPaths[root]; ok {
-		return p, nil
-	}
-	out := filepath.Join(root, "bin", "manager")
+// BuildManager builds ./cmd/manager of the repository at root into dir/manager and returns the
+// binary's path. Builds are incremental (Go's build cache), but linking still takes seconds: build
+// once and pass the path as Options.ManagerBinary when starting many environments.
+func BuildManager(root, dir string) (string, error) {
+	out := filepath.Join(dir, "manager")
 	cmd := exec.Command("go", "build", "-o", out, "./cmd/manager")
 	cmd.Dir = root
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build ./cmd/manager: %w\n%s", err, b)
 	}
-	builtPaths[root] = out
 	return out, nil
 }
 
