@@ -3,13 +3,21 @@ package emulator
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
+	"errors"
 	"io"
 	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/encoding/cbor"
 )
 
@@ -177,5 +185,32 @@ func TestCloudWatchFromForm(t *testing.T) {
 		t.Errorf("Tags: %+v", in.Tags)
 	case in.EvaluationPeriods != nil || in.DatapointsToAlarm != nil:
 		t.Errorf("unsent numbers must stay nil: %+v", in)
+	}
+}
+
+// Injected faults reach CloudWatch clients in their own protocol, with the codes SDKs retry on.
+func TestCloudWatchInjectedFaults(t *testing.T) {
+	s := newCWServer(t)
+	s.Faults().Set("DescribeAlarms", FaultRule{FailNext: 1}) // Throttling, the default
+	s.Faults().Set("GetMetricStatistics", FaultRule{FailNext: 1, Code: "InternalFailure"})
+	ctx := context.Background()
+	cw := s.cwClient()
+
+	_, err := cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{})
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "Throttling" || apiErr.ErrorFault() != smithy.FaultClient {
+		t.Errorf("throttled DescribeAlarms: %v, want a client-fault Throttling error", err)
+	}
+	if _, throttle := retry.DefaultThrottleErrorCodes[apiErr.ErrorCode()]; !throttle {
+		t.Errorf("the SDK does not treat %q as throttling, so it would not back off", apiErr.ErrorCode())
+	}
+	_, err = cw.GetMetricStatistics(ctx, &cloudwatch.GetMetricStatisticsInput{Namespace: aws.String("Shop"), MetricName: aws.String("m"),
+		StartTime: aws.Time(cwT0.Add(-time.Hour)), EndTime: aws.Time(cwT0), Period: aws.Int32(60), Statistics: []types.Statistic{types.StatisticSum}})
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "InternalFailure" || apiErr.ErrorFault() != smithy.FaultServer {
+		t.Errorf("failed GetMetricStatistics: %v, want a server-fault InternalFailure", err)
+	}
+	// Faults are one-shot here: the next calls succeed.
+	if _, err := cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{}); err != nil {
+		t.Errorf("DescribeAlarms after the fault: %v", err)
 	}
 }
