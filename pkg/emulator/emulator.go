@@ -227,9 +227,11 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveAction is the part of routing every protocol shares: count the call, apply injected faults,
-// bring the simulation up to now, then run the handler with e.mu held.
+// bring the simulation up to now, then run the handler. Handlers, the CloudWatch ones included,
+// run with e.mu held and must not lock it.
 func (e *Emulator) serveAction(w http.ResponseWriter, p protocol, xmlns, action string,
 	handle func(http.ResponseWriter, *regionState), regionName string) {
+	action = callName(action)
 	e.calls.add(action)
 	if fault := e.faults.decide(action); fault != nil {
 		if fault.delay > 0 {
@@ -261,6 +263,21 @@ func (e *Emulator) serveAction(w http.ResponseWriter, p protocol, xmlns, action 
 		e.calls.addError(action, code)
 	}
 	e.markDirty()
+}
+
+// actionName is what an action name looks like; anything else is counted under one name, so a
+// client sending junk cannot grow the counters without bound.
+var actionName = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
+
+// callName is the name calls and faults are keyed by.
+func callName(action string) string {
+	switch {
+	case action == "":
+		return "(no action)"
+	case !actionName.MatchString(action):
+		return "(invalid action)"
+	}
+	return action
 }
 
 // writeProtocolError writes err the way the request's protocol expects errors.
