@@ -103,6 +103,7 @@ func TestAWSCLI(t *testing.T) {
 		{"debian-v2.9.19", "/usr/bin/aws"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel() // each command is a CLI process start; two at a time halves the wait
 			bin := asRequireTool(t, c.bin, "--version")
 			emu, url := newASClientServer(t)
 			must := func(args ...string) map[string]any {
