@@ -12,7 +12,8 @@ import (
 // fuzzOps are the operations the request fuzzers aim at, picked by the fuzzed index; the last
 // one does not exist.
 var fuzzOps = []string{"PutMetricAlarm", "DescribeAlarms", "DeleteAlarms", "EnableAlarmActions", "DisableAlarmActions",
-	"SetAlarmState", "DescribeAlarmHistory", "PutMetricData", "GetMetricStatistics", "NoSuchOperation"}
+	"SetAlarmState", "DescribeAlarmHistory", "PutMetricData", "GetMetricStatistics", "TagResource", "UntagResource",
+	"ListTagsForResource", "NoSuchOperation"}
 
 // fuzzCloudWatch sends one fuzzed request to a fresh emulator and fails on what a client must
 // never see: a panic (the fuzzer reports it), a 5xx, or a body its protocol cannot decode.

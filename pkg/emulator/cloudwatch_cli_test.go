@@ -134,6 +134,12 @@ func TestCloudWatchDebianAWSCLIQuery(t *testing.T) {
 		t.Errorf("describe-alarms: %+v", a)
 	}
 
+	var tags struct{ Tags []cwTag }
+	mustRun(&tags, "list-tags-for-resource", "--resource-arn", a.AlarmArn)
+	if len(tags.Tags) != 1 || tags.Tags[0] != (cwTag{"team", "shop"}) {
+		t.Errorf("list-tags-for-resource: %+v, want team=shop", tags.Tags)
+	}
+
 	mustRun(nil, "put-metric-data", "--namespace", "Shop", "--metric-data", `[
 		{"MetricName": "Orders", "Dimensions": [{"Name": "Store", "Value": "berlin"}], "Timestamp": "2026-11-26T09:55:10Z", "Values": [1, 2, 3], "Counts": [1, 1, 2], "Unit": "Count"},
 		{"MetricName": "Orders", "Dimensions": [{"Name": "Store", "Value": "berlin"}], "Timestamp": "2026-11-26T09:56:00Z", "Unit": "Count",

@@ -43,6 +43,9 @@ var cloudWatchOps = map[string]cloudWatchOp{
 	"DescribeAlarmHistory": cwAction((*Emulator).describeAlarmHistory),
 	"PutMetricData":        cwAction((*Emulator).putMetricData),
 	"GetMetricStatistics":  cwAction((*Emulator).getMetricStatistics),
+	"TagResource":          cwAction((*Emulator).tagResource),
+	"UntagResource":        cwAction((*Emulator).untagResource),
+	"ListTagsForResource":  cwAction((*Emulator).listTagsForResource),
 }
 
 // callCloudWatch runs op: decode fills the input shape from the request, and the result is the
@@ -118,6 +121,7 @@ func decodeTree(op string, tree map[string]any) func(in any) *APIError {
 // modeled and travel as plain codes.
 var cloudWatchErrorShapes = map[string]string{
 	"ResourceNotFound":            "ResourceNotFound",
+	"ResourceNotFoundException":   "ResourceNotFoundException",
 	"LimitExceeded":               "LimitExceededFault",
 	"InvalidParameterValue":       "InvalidParameterValueException",
 	"InvalidParameterCombination": "InvalidParameterCombinationException",

@@ -384,3 +384,58 @@ func TestCloudWatchCBORErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestCloudWatchCBORTags(t *testing.T) {
+	s := newCWServer(t)
+	cw := s.cwClient()
+	ctx := context.Background()
+	if _, err := cw.PutMetricAlarm(ctx, cwPutAlarm("web-cpu-high")); err != nil { // tagged team=web
+		t.Fatalf("PutMetricAlarm: %v", err)
+	}
+	arn := aws.String("arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-cpu-high")
+	tags := func() string {
+		t.Helper()
+		out, err := cw.ListTagsForResource(ctx, &cloudwatch.ListTagsForResourceInput{ResourceARN: arn})
+		if err != nil {
+			t.Fatalf("ListTagsForResource: %v", err)
+		}
+		var kv []string
+		for _, tag := range out.Tags {
+			kv = append(kv, aws.ToString(tag.Key)+"="+aws.ToString(tag.Value))
+		}
+		return strings.Join(kv, " ")
+	}
+	if got := tags(); got != "team=web" {
+		t.Errorf("tags from PutMetricAlarm: %q, want team=web", got)
+	}
+	if _, err := cw.TagResource(ctx, &cloudwatch.TagResourceInput{ResourceARN: arn, Tags: []types.Tag{
+		{Key: aws.String("owner"), Value: aws.String("autoscale-operator")}, {Key: aws.String("team"), Value: aws.String("platform")}}}); err != nil {
+		t.Fatalf("TagResource: %v", err)
+	}
+	if got := tags(); got != "team=platform owner=autoscale-operator" {
+		t.Errorf("after TagResource: %q, want team replaced and owner added", got)
+	}
+	if _, err := cw.UntagResource(ctx, &cloudwatch.UntagResourceInput{ResourceARN: arn, TagKeys: []string{"team", "absent"}}); err != nil {
+		t.Fatalf("UntagResource: %v", err)
+	}
+	if got := tags(); got != "owner=autoscale-operator" {
+		t.Errorf("after UntagResource: %q", got)
+	}
+
+	var many []types.Tag
+	for i := range 50 {
+		many = append(many, types.Tag{Key: aws.String(fmt.Sprintf("k%d", i)), Value: aws.String("v")})
+	}
+	_, err := cw.TagResource(ctx, &cloudwatch.TagResourceInput{ResourceARN: arn, Tags: many})
+	var invalid *types.InvalidParameterValueException
+	if !errors.As(err, &invalid) || invalid.ErrorCode() != "InvalidParameterValue" {
+		t.Errorf("51 tags: %v, want InvalidParameterValue", err)
+	}
+	for _, other := range []string{"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:web-cpu-high", "arn:aws:cloudwatch:us-east-1:123456789012:alarm:gone"} {
+		_, err := cw.ListTagsForResource(ctx, &cloudwatch.ListTagsForResourceInput{ResourceARN: aws.String(other)})
+		var notFound *types.ResourceNotFoundException
+		if !errors.As(err, &notFound) || notFound.ErrorCode() != "ResourceNotFoundException" {
+			t.Errorf("ListTagsForResource(%s): %v, want ResourceNotFoundException", other, err)
+		}
+	}
+}

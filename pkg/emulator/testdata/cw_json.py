@@ -75,6 +75,15 @@ check(alarm["DatapointsToAlarm"] == 2 and alarm["Threshold"] == 5.0, f"M/thresho
 check(alarm["Dimensions"] == store, f"Dimensions {alarm['Dimensions']}")
 check(alarm["StateUpdatedTimestamp"] == now, f"StateUpdatedTimestamp {alarm['StateUpdatedTimestamp']} != {now}")
 
+arn = alarm["AlarmArn"]
+check(cw.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "team", "Value": "shop"}], "tags from PutMetricAlarm")
+cw.tag_resource(ResourceARN=arn, Tags=[{"Key": "owner", "Value": "autoscale-operator"}])
+cw.untag_resource(ResourceARN=arn, TagKeys=["team"])
+tags = cw.list_tags_for_resource(ResourceARN=arn)["Tags"]
+check(tags == [{"Key": "owner", "Value": "autoscale-operator"}], f"tags after TagResource and UntagResource: {tags}")
+check(error_code(cw.list_tags_for_resource, ResourceARN=arn + "-gone")[:2] == ("ResourceNotFoundException", "ResourceNotFoundException"),
+      "ListTagsForResource on a missing alarm")
+
 names = []
 for page in cw.get_paginator("describe_alarms").paginate(PaginationConfig={"PageSize": 1}):
     names += [a["AlarmName"] for a in page["MetricAlarms"]]
