@@ -5,6 +5,12 @@
 //
 // One Emulator serves every region; the region comes from the request's SigV4 credential scope,
 // never from the Host header, so a single httptest server can stand in for any regional endpoint.
+//
+// In tests: New(Options{Clock: NewManualClock(t0), LaunchDelay: 30 * time.Second}) behind
+// httptest.NewServer, SDK clients with BaseEndpoint set to the server's URL, then drive time with
+// the clock (ManualClock.Advance) and load with SetGroupLoad; MarkUnhealthy fails an instance's
+// health check; Faults injects throttling, errors and latency; Calls counts what the code under
+// test called; Snapshot shows the state. A real-time server calls Run in the background.
 package emulator
 
 import (
@@ -35,10 +41,11 @@ var DefaultLimits = Limits{MaxNumberOfAutoScalingGroups: 500, MaxNumberOfLaunchC
 type Options struct {
 	// Clock is the source of time; nil means the wall clock.
 	Clock Clock
-	// LaunchDelay is how long a launched instance stays Pending before it is InService.
+	// LaunchDelay is how long a launched instance stays Pending before it is InService; zero makes
+	// instances InService at once (the standalone server defaults to 30s).
 	LaunchDelay time.Duration
 	// TerminationDelay is how long a terminating instance stays in its group (and keeps the group
-	// from being deleted without ForceDelete) before it is gone.
+	// from being deleted without ForceDelete) before it is gone; zero removes it at once.
 	TerminationDelay time.Duration
 	// DefaultRegion serves requests whose signature names no region (SigV2, unsigned).
 	DefaultRegion string

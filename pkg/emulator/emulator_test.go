@@ -1,7 +1,9 @@
 package emulator
 
 import (
+	"context"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -246,4 +248,26 @@ func TestIPAddressRegionFallsBack(t *testing.T) {
 			t.Errorf("%s: region %q, want %q", auth, got, want)
 		}
 	}
+}
+
+// ExampleNew embeds the emulator in a test: a manual clock, the real SDK, and a group whose
+// instances come InService when the clock says so.
+func ExampleNew() {
+	clock := NewManualClock(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC))
+	emu := New(Options{Clock: clock, LaunchDelay: 30 * time.Second})
+	srv := httptest.NewServer(emu)
+	defer srv.Close()
+	as := asClient(srv.URL, "us-east-1") // autoscaling.New with BaseEndpoint: srv.URL and static credentials
+	ctx := context.Background()
+
+	_, _ = as.CreateLaunchConfiguration(ctx, &autoscaling.CreateLaunchConfigurationInput{
+		LaunchConfigurationName: aws.String("web"), ImageId: aws.String("ami-12345678"), InstanceType: aws.String("t3.micro")})
+	_, _ = as.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
+		AutoScalingGroupName: aws.String("web"), LaunchConfigurationName: aws.String("web"),
+		MinSize: aws.Int32(2), MaxSize: aws.Int32(4), AvailabilityZones: []string{"us-east-1a", "us-east-1b"}})
+	clock.Advance(time.Minute)
+
+	g := emu.Snapshot().Regions["us-east-1"].Groups["web"]
+	fmt.Println(g.DesiredCapacity, g.InService(), emu.Calls()["CreateAutoScalingGroup"])
+	// Output: 2 2 1
 }
