@@ -188,9 +188,9 @@ func (d *demo) story(ctx context.Context) error {
 		return err
 	}
 	if err := d.watchGroup(ctx, func(g *ec2v1alpha1.AutoScalingGroup) bool {
-		return g.Status.InServiceCount >= 4 && ready(g.Status.Conditions)
+		return g.Status.InServiceCount >= 4 && ready(g.Status.Conditions) && launchesDone(g, 4)
 	}); err != nil {
-		return fmt.Errorf("waiting for 4 instances InService: %w", err)
+		return fmt.Errorf("waiting for 4 instances InService and their launch activities: %w", err)
 	}
 	g, err := d.group(ctx)
 	if err != nil {
@@ -212,7 +212,7 @@ func (d *demo) story(ctx context.Context) error {
 		return err
 	}
 	if err := d.watchGroup(ctx, func(g *ec2v1alpha1.AutoScalingGroup) bool {
-		return g.Status.InServiceCount >= 8 && ready(g.Status.Conditions)
+		return g.Status.InServiceCount >= 8 && ready(g.Status.Conditions) && newestCauseMentions(g, "alarm")
 	}); err != nil {
 		return fmt.Errorf("waiting for the group to scale up to 8: %w", err)
 	}
@@ -228,7 +228,8 @@ func (d *demo) story(ctx context.Context) error {
 	}
 	if err := d.watchGroup(ctx, func(g *ec2v1alpha1.AutoScalingGroup) bool {
 		return g.Status.DesiredCapacity != nil && *g.Status.DesiredCapacity == 4 &&
-			g.Status.InstanceCounts["InService"] == 4 && len(g.Status.Instances) == 4 && ready(g.Status.Conditions)
+			g.Status.InstanceCounts["InService"] == 4 && len(g.Status.Instances) == 4 && ready(g.Status.Conditions) &&
+			strings.HasPrefix(newestDescription(g), "Terminating")
 	}); err != nil {
 		return fmt.Errorf("waiting for the group to scale back down to 4: %w", err)
 	}
@@ -366,6 +367,29 @@ func printActivities(g *ec2v1alpha1.AutoScalingGroup, n int) {
 			fmt.Printf("             cause: %s\n", a.Cause)
 		}
 	}
+}
+
+// launchesDone says the group's status shows n successful launch activities. The operator reads
+// activities from AWS on its own poll, so they can trail the instances' states by a few seconds.
+func launchesDone(g *ec2v1alpha1.AutoScalingGroup, n int) bool {
+	done := 0
+	for _, a := range g.Status.Activities {
+		if strings.HasPrefix(a.Description, "Launching") && a.StatusCode == "Successful" {
+			done++
+		}
+	}
+	return done >= n
+}
+
+func newestCauseMentions(g *ec2v1alpha1.AutoScalingGroup, word string) bool {
+	return len(g.Status.Activities) > 0 && strings.Contains(g.Status.Activities[0].Cause, word)
+}
+
+func newestDescription(g *ec2v1alpha1.AutoScalingGroup) string {
+	if len(g.Status.Activities) == 0 {
+		return ""
+	}
+	return g.Status.Activities[0].Description
 }
 
 func ready(conds []metav1.Condition) bool {
