@@ -157,6 +157,7 @@ func run(ctx context.Context, assets, manager string, timeScale float64, keep bo
 	fmt.Printf("    export KUBECONFIG=%s PATH=%s:$PATH\n", d.kubecfg, assets)
 	fmt.Printf("    kubectl get autoscale; kubectl describe asg my-group\n\n")
 
+	interrupted := ctx
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	go func() {
@@ -168,6 +169,10 @@ func run(ctx context.Context, assets, manager string, timeScale float64, keep bo
 		}
 	}()
 	if err := d.story(ctx); err != nil {
+		if interrupted.Err() != nil {
+			d.say("interrupted: tearing down manager, kube-apiserver, etcd")
+			return nil
+		}
 		if logTail := tail(logPath, 20); logTail != "" {
 			fmt.Fprintf(os.Stderr, "last lines of the manager's log:\n%s\n", logTail)
 		}
@@ -175,7 +180,7 @@ func run(ctx context.Context, assets, manager string, timeScale float64, keep bo
 	}
 	if keep {
 		d.say("the story is over; everything keeps running until Ctrl-C")
-		<-ctx.Done()
+		<-interrupted.Done()
 	}
 	d.say("tearing down: manager, kube-apiserver, etcd")
 	return nil
