@@ -121,6 +121,10 @@ func (e *Emulator) createLaunchConfiguration(rs *regionState, q queryArgs, now t
 	if lc.InstanceType == "" {
 		return nil, validationError("Valid requests must contain either the InstanceID or InstanceType parameter: set InstanceType (and ImageId) or InstanceId.")
 	}
+	if exists := e.opts.ImageExists; exists != nil && !exists(lc.ImageID) {
+		// AWS's words for an AMI that is not in the region (as CloudFormation and the SDKs relay them).
+		return nil, validationError("AMI %s is invalid: The image id '[%s]' does not exist", lc.ImageID, lc.ImageID)
+	}
 	if _, exists := rs.as.LaunchConfigs[lc.Name]; exists {
 		return nil, alreadyExists("Launch Configuration by this name already exists - A launch configuration already exists with the name %s", lc.Name)
 	}

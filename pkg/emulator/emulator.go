@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -59,6 +60,11 @@ type Options struct {
 	StateFile string
 	// Logger receives one line per API error and state-file problem; nil discards.
 	Logger *slog.Logger
+	// ImageExists says whether an AMI exists in the account's region. CreateLaunchConfiguration
+	// with an image it rejects fails as AWS fails it, with a ValidationError naming the image, so
+	// tests can feed the operator input only AWS can reject. nil: every image exists (the
+	// emulator knows no AMIs).
+	ImageExists func(imageID string) bool
 }
 
 // protocol is the wire format a request arrived in; errors (including injected faults) go back in it.
@@ -97,6 +103,8 @@ type Emulator struct {
 
 	faults *Faults
 	calls  *callCounter
+	// onCall is the hook OnCall installed, nil for none.
+	onCall atomic.Pointer[func(Call)]
 	// dirty wakes Run's state saver after a change; buffered so marking never blocks.
 	dirty chan struct{}
 	admin http.Handler
@@ -247,6 +255,7 @@ func (e *Emulator) serveAction(w http.ResponseWriter, p protocol, xmlns, action 
 		if fault.err != nil {
 			e.calls.addError(action, fault.err.Code)
 			writeProtocolError(w, p, xmlns, fault.err)
+			e.runOnCall(Call{Region: regionName, Action: action, Code: fault.err.Code})
 			return
 		}
 	}
@@ -268,8 +277,39 @@ func (e *Emulator) serveAction(w http.ResponseWriter, p protocol, xmlns, action 
 		// JSON's X-Amzn-ErrorType may carry "Code:http://docs..." — keep the code.
 		code, _, _ = strings.Cut(code, ":")
 		e.calls.addError(action, code)
+		e.runOnCall(Call{Region: regionName, Action: action, Code: code})
+	} else {
+		e.runOnCall(Call{Region: regionName, Action: action})
 	}
 	e.markDirty()
+}
+
+// Call is one API call the emulator answered, as an OnCall hook sees it.
+type Call struct {
+	// Region the call was signed for, and its action (CreateAutoScalingGroup, PutMetricAlarm, ...).
+	Region, Action string
+	// Code is the error code the call failed with (an injected fault's included); "" on success.
+	Code string
+}
+
+// OnCall installs hook to run after every API call: once the call's change to the state is made
+// and its response written, but before the response leaves (net/http sends a response this small
+// only when the handler returns). A test can thus crash a client in the one window a real client
+// cannot control: after AWS did something and before the client learns that it did. The hook runs
+// on the request's goroutine without the emulator's lock, so it may call the emulator; the request
+// waits for it. nil removes the hook.
+func (e *Emulator) OnCall(hook func(Call)) {
+	if hook == nil {
+		e.onCall.Store(nil)
+		return
+	}
+	e.onCall.Store(&hook)
+}
+
+func (e *Emulator) runOnCall(c Call) {
+	if hook := e.onCall.Load(); hook != nil {
+		(*hook)(c)
+	}
 }
 
 // actionName is what an action name looks like; anything else is counted under one name, so a
