@@ -186,7 +186,8 @@ func (r *AutoScalingGroupReconciler) observe(ctx context.Context, svc cloud.Serv
 		if a.StatusCode == "Failed" {
 			eventType = corev1.EventTypeWarning
 		}
-		r.event(g, eventType, "ScalingActivity", "Scale", "%s", activityEventNote(a))
+		activity := &corev1.ObjectReference{APIVersion: "autoscaling.amazonaws.com/2011-01-01", Kind: "ScalingActivity", Name: a.ActivityID}
+		r.eventAbout(g, activity, eventType, "ScalingActivity", "Scale", "%s", activityEventNote(a))
 	}
 	return nil
 }

@@ -139,10 +139,21 @@ func jitter(d time.Duration) time.Duration {
 
 // event records a Kubernetes Event about obj. Notes must never carry user data.
 func (b *base) event(obj runtime.Object, eventType, reason, action, note string, args ...any) {
+	b.eventAbout(obj, nil, eventType, reason, action, note, args...)
+}
+
+// eventAbout records an Event about obj that concerns an AWS thing (a scaling activity, an
+// alarm), named as the Event's related object. The events API folds Events that differ only in
+// their note into one series; the related reference keeps each activity its own Event.
+func (b *base) eventAbout(obj runtime.Object, related *corev1.ObjectReference, eventType, reason, action, note string, args ...any) {
 	if b.recorder == nil {
 		return
 	}
-	b.recorder.Eventf(obj, nil, eventType, reason, action, note, args...)
+	var rel runtime.Object
+	if related != nil {
+		rel = related
+	}
+	b.recorder.Eventf(obj, rel, eventType, reason, action, note, args...)
 }
 
 // announce emits a Warning Event when the Ready condition moved to a new problem, so a retried

@@ -161,7 +161,8 @@ func (r *TriggerReconciler) reconcileNormal(ctx context.Context, t *ec2v1alpha1.
 			if tr.after.State == alarmStateAlarm {
 				eventType = corev1.EventTypeWarning
 			}
-			r.event(t, eventType, "AlarmStateChanged", "Observe", "%s", note)
+			alarm := &corev1.ObjectReference{APIVersion: "monitoring.amazonaws.com/2010-08-01", Kind: "MetricAlarm", Name: tr.after.Name}
+			r.eventAbout(t, alarm, eventType, "AlarmStateChanged", "Observe", "%s", note)
 		}
 	}
 	c.markReady(ec2v1alpha1.ReasonReconciled, fmt.Sprintf("Policies and alarms are in place on group %s; state %s", g.Status.AWSName, t.Status.State))
