@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -69,7 +70,7 @@ type flags struct {
 
 func parseFlags(fs *flag.FlagSet, args []string) (*flags, *zap.Options, error) {
 	f := &flags{}
-	fs.StringVar(&f.awsRegion, "aws-region", "", "AWS region of objects without spec.region. Default: the standard AWS configuration (AWS_REGION, the shared config profile), else us-east-1.")
+	fs.StringVar(&f.awsRegion, "aws-region", "", "AWS region of objects without spec.region. Default: the standard AWS configuration (AWS_REGION, the shared config profile); the manager refuses to start without a region (us-east-1 with --embedded-emulator).")
 	fs.StringVar(&f.awsEndpoint, "aws-endpoint", "", "Endpoint URL for Auto Scaling and CloudWatch instead of AWS's (for example an emulator). AWS_ENDPOINT_URL and the service-specific variables work too.")
 	fs.DurationVar(&f.syncPeriod, "sync-period", controllers.DefaultSyncPeriod, "How often every object is compared with AWS when nothing else happens (each requeue jittered by ±10%).")
 	fs.StringVar(&f.clusterID, "cluster-id", controllers.DefaultClusterID, "Identifies this cluster in the owner tag autoscale-operator.io/owner=<cluster-id>/<namespace>/<name>. Give every cluster that shares an AWS account its own.")
@@ -110,13 +111,14 @@ func main() {
 		os.Exit(2)
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(zapOpts)))
-	if err := run(ctrl.SetupSignalHandler(), f, ctrl.Log.WithName("setup")); err != nil {
+	if err := run(ctrl.SetupSignalHandler(), ctrl.GetConfigOrDie(), f, ctrl.Log.WithName("setup")); err != nil {
 		ctrl.Log.WithName("setup").Error(err, "manager stopped")
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, f *flags, log logr.Logger) error {
+// run starts the manager on the cluster of cfg and blocks until ctx ends.
+func run(ctx context.Context, cfg *rest.Config, f *flags, log logr.Logger) error {
 	scheme := runtime.NewScheme()
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
 	utilruntime.Must(ec2v1alpha1.AddToScheme(scheme))
@@ -153,7 +155,7 @@ func run(ctx context.Context, f *flags, log logr.Logger) error {
 	if f.leaderElect && leNamespace == "" && !inCluster() {
 		leNamespace = "default"
 	}
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
 		Cache:                   cacheOpts,
 		Metrics:                 metricsserver.Options{BindAddress: f.metricsAddr},
