@@ -75,7 +75,10 @@ func parseFlags(fs *flag.FlagSet, args []string) (*flags, *zap.Options, error) {
 	fs.DurationVar(&f.syncPeriod, "sync-period", controllers.DefaultSyncPeriod, "How often every object is compared with AWS when nothing else happens (each requeue jittered by ±10%).")
 	fs.StringVar(&f.clusterID, "cluster-id", controllers.DefaultClusterID, "Identifies this cluster in the owner tag autoscale-operator.io/owner=<cluster-id>/<namespace>/<name>. Give every cluster that shares an AWS account its own.")
 	fs.Var(&f.watchNamespaces, "watch-namespace", "Namespace to watch (repeatable or comma-separated). Default: all namespaces.")
-	fs.IntVar(&f.maxConcurrentReconciles, "max-concurrent-reconciles", 4, "Objects of each kind reconciled in parallel.")
+	// Workers mostly wait on AWS (and the client-side rate limit), and the describes of workers
+	// waiting together are batched into one call; with only a handful of workers the batches stay
+	// small and describes eat the rate limit a fleet needs for its creates (make bench shows it).
+	fs.IntVar(&f.maxConcurrentReconciles, "max-concurrent-reconciles", 16, "Objects of each kind reconciled in parallel.")
 	fs.BoolVar(&f.leaderElect, "leader-elect", true, "Elect a leader with a Lease so only one replica reconciles.")
 	fs.StringVar(&f.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader-election Lease. Default: the pod's namespace in a cluster, \"default\" outside one.")
 	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; \"0\" turns it off.")

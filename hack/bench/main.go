@@ -27,7 +27,7 @@ func main() {
 		runs        = flag.Int("runs", 0, "runs to take medians over (default 3)")
 		syncPeriod  = flag.Duration("sync-period", 0, "the manager's --sync-period during the benchmark (default 10s)")
 		periods     = flag.Int("periods", 0, "sync periods S2 counts calls over (default 5)")
-		concurrency = flag.Int("max-concurrent-reconciles", 0, "the manager's --max-concurrent-reconciles and the lower bound's workers (default 4)")
+		concurrency = flag.Int("max-concurrent-reconciles", 0, "the manager's --max-concurrent-reconciles and the lower bound's workers (default 16, the manager's default)")
 		s4          = flag.Duration("s4-duration", 0, "how long each S4 call mix runs (default 5s)")
 		out         = flag.String("out", "bench/results", "directory for latest.json and latest.md")
 		manager     = flag.String("manager", "", "prebuilt manager binary (default: build ./cmd/manager)")

@@ -44,7 +44,7 @@ type Config struct {
 	// Periods is how many sync periods S2 counts calls over; default 5.
 	Periods int
 	// Concurrency is the manager's --max-concurrent-reconciles and the lower bound's workers;
-	// default 4 (the manager's default).
+	// default 16 (the manager's default).
 	Concurrency int
 	// RateLimit and Burst are the operator's client-side AWS rate limit per service
 	// (internal/cloud's defaults); the lower bound is measured under the same limit and without one.
@@ -91,7 +91,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.Periods = 5
 	}
 	if c.Concurrency <= 0 {
-		c.Concurrency = 4
+		c.Concurrency = 16
 	}
 	if c.RateLimit == 0 {
 		c.RateLimit = cloud.DefaultRateLimit

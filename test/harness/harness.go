@@ -64,7 +64,7 @@ type Options struct {
 
 	// SyncPeriod is the manager's --sync-period; default 10 s.
 	SyncPeriod time.Duration
-	// MaxConcurrentReconciles is the manager's --max-concurrent-reconciles; 0 keeps its default (4).
+	// MaxConcurrentReconciles is the manager's --max-concurrent-reconciles; 0 keeps its default.
 	MaxConcurrentReconciles int
 	// ManagerArgs are appended to the manager's command line (for example "--zap-log-level=error").
 	ManagerArgs []string
