@@ -109,6 +109,7 @@ var _ = Describe("LaunchConfiguration and AutoScalingGroup lifecycle", func() {
 					By("making no AWS write while nothing changes")
 					h.aws.emu.ResetCalls()
 					time.Sleep(3 * testSyncPeriod) // let several periodic syncs run
+					GinkgoWriter.Printf("steady state, 1 launch configuration + 1 group, %s: AWS calls %v\n", 3*testSyncPeriod, h.aws.emu.Calls())
 					Expect(writeCalls(h.aws.emu.Calls())).To(BeEmpty())
 				}
 
