@@ -315,17 +315,7 @@ func (r *AutoScalingGroupReconciler) SetupWithManager(mgr ctrl.Manager) error {
 }
 
 func (r *AutoScalingGroupReconciler) groupsForLaunchConfiguration(ctx context.Context, obj client.Object) []reconcile.Request {
-	var list ec2v1alpha1.AutoScalingGroupList
-	if err := r.List(ctx, &list, client.InNamespace(obj.GetNamespace()),
-		client.MatchingFields{indexGroupByLaunchConfiguration: obj.GetName()}); err != nil {
-		log.FromContext(ctx).Error(err, "listing groups of a launch configuration", "launchConfiguration", obj.GetName())
-		return nil
-	}
-	reqs := make([]reconcile.Request, 0, len(list.Items))
-	for _, g := range list.Items {
-		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&g)})
-	}
-	return reqs
+	return referrers(ctx, r.Client, &ec2v1alpha1.AutoScalingGroupList{}, indexGroupByLaunchConfiguration, obj)
 }
 
 // launchConfigurationAWSNameChanged passes launch configuration events that matter to groups: a new

@@ -372,17 +372,7 @@ func (r *LaunchConfigurationReconciler) SetupWithManager(mgr ctrl.Manager) error
 }
 
 func (r *LaunchConfigurationReconciler) launchConfigurationsForSecret(ctx context.Context, obj client.Object) []reconcile.Request {
-	var list ec2v1alpha1.LaunchConfigurationList
-	if err := r.List(ctx, &list, client.InNamespace(obj.GetNamespace()),
-		client.MatchingFields{indexLaunchConfigurationBySecret: obj.GetName()}); err != nil {
-		log.FromContext(ctx).Error(err, "listing launch configurations of a Secret", "secret", obj.GetName())
-		return nil
-	}
-	reqs := make([]reconcile.Request, 0, len(list.Items))
-	for _, lc := range list.Items {
-		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&lc)})
-	}
-	return reqs
+	return referrers(ctx, r.Client, &ec2v1alpha1.LaunchConfigurationList{}, indexLaunchConfigurationBySecret, obj)
 }
 
 // groupToLaunchConfigurations enqueues the launch configuration(s) a group refers to when the

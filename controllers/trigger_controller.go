@@ -14,7 +14,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -285,17 +284,7 @@ func (r *TriggerReconciler) SetupWithManager(mgr ctrl.Manager) error {
 }
 
 func (r *TriggerReconciler) triggersForGroup(ctx context.Context, obj client.Object) []reconcile.Request {
-	var list ec2v1alpha1.TriggerList
-	if err := r.List(ctx, &list, client.InNamespace(obj.GetNamespace()),
-		client.MatchingFields{indexTriggerByGroup: obj.GetName()}); err != nil {
-		log.FromContext(ctx).Error(err, "listing triggers of a group", "group", obj.GetName())
-		return nil
-	}
-	reqs := make([]reconcile.Request, 0, len(list.Items))
-	for _, t := range list.Items {
-		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&t)})
-	}
-	return reqs
+	return referrers(ctx, r.Client, &ec2v1alpha1.TriggerList{}, indexTriggerByGroup, obj)
 }
 
 // groupAWSNameChanged passes group events that matter to triggers: the group appearing in AWS
