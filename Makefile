@@ -18,6 +18,8 @@ ENVTEST_DIR = $(LOCALBIN)/k8s/$(K8S_VERSION)-$(shell go env GOOS)-$(shell go env
 KUBECTL ?= $(shell command -v kubectl 2>/dev/null || echo $(ENVTEST_DIR)/kubectl)
 
 GO_TEST_FLAGS ?= -timeout 45m
+# make soak: how long the chaos runs (make test runs a short form of the same soak).
+SOAK_DURATION ?= 10m
 
 SHELL = /usr/bin/env bash -o pipefail
 .SHELLFLAGS = -ec
@@ -65,6 +67,12 @@ BENCH_ARGS ?=
 .PHONY: bench
 bench: envtest build ## Fleet-scale benchmark (issue 6): writes bench/results/latest.{json,md}; takes about half an hour. BENCH_ARGS=--quick for a smoke run.
 	KUBEBUILDER_ASSETS="$(ENVTEST_DIR)" go run ./hack/bench --manager $(LOCALBIN)/manager $(BENCH_ARGS)
+
+.PHONY: soak
+soak: envtest ## Chaos soak for SOAK_DURATION (default 10m; SOAK_SEED replays one) and a 4-minute throttling storm.
+	KUBEBUILDER_ASSETS="$(ENVTEST_DIR)" go test ./test/soak -run TestSoak -count=1 -v -timeout 90m \
+		-soak.duration=$(SOAK_DURATION) $(if $(SOAK_SEED),-soak.seed=$(SOAK_SEED))
+	KUBEBUILDER_ASSETS="$(ENVTEST_DIR)" go test ./test/reliability -run TestThrottlingStorm -count=1 -v -timeout 30m -storm.duration=4m
 
 ##@ Build
 
