@@ -30,8 +30,7 @@ type AutoScalingGroupReconciler struct {
 }
 
 // +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=autoscalinggroups,verbs=get;list;watch;patch
-// +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=autoscalinggroups/status,verbs=get;patch
-// +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=autoscalinggroups/finalizers,verbs=update
+// +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=autoscalinggroups/status,verbs=patch
 
 func (r *AutoScalingGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	g := &ec2v1alpha1.AutoScalingGroup{}

@@ -39,9 +39,12 @@ type LaunchConfigurationReconciler struct {
 	secrets client.Reader
 }
 
+// RBAC, least privilege (test/security checks it against a reviewed table): status is only ever
+// patched, never read through the subresource; and no kind needs finalizers/update, which guards
+// only ownerReferences with blockOwnerDeletion (OwnerReferencesPermissionEnforcement), and the
+// reconcilers set none.
 // +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=launchconfigurations,verbs=get;list;watch;patch
-// +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=launchconfigurations/status,verbs=get;patch
-// +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=launchconfigurations/finalizers,verbs=update
+// +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=launchconfigurations/status,verbs=patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 

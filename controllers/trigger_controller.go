@@ -27,8 +27,7 @@ type TriggerReconciler struct {
 }
 
 // +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=triggers,verbs=get;list;watch;patch
-// +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=triggers/status,verbs=get;patch
-// +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=triggers/finalizers,verbs=update
+// +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=triggers/status,verbs=patch
 
 func (r *TriggerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	t := &ec2v1alpha1.Trigger{}

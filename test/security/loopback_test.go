@@ -129,8 +129,9 @@ func TestEmulatorBindsLoopbackByDefault(t *testing.T) {
 }
 
 // TestManagerEmbeddedEmulatorBindsLoopbackByDefault runs bin/manager --embedded-emulator without
-// --emulator-addr. The emulator starts before the manager looks for a cluster, so no control
-// plane is needed: the manager logs the emulator's endpoint, then fails for want of a kubeconfig.
+// --emulator-addr against a kubeconfig whose API server does not answer (the emulator starts
+// before the manager talks to the cluster, so no control plane is needed): the manager must log
+// an endpoint on 127.0.0.1, and the port must not answer on the machine's other address.
 func TestManagerEmbeddedEmulatorBindsLoopbackByDefault(t *testing.T) {
 	bin, err := harness.BuildManager(repoRoot(t), t.TempDir())
 	if err != nil {
@@ -138,10 +139,13 @@ func TestManagerEmbeddedEmulatorBindsLoopbackByDefault(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	missing := filepath.Join(t.TempDir(), "no-such-kubeconfig")
-	cmd := exec.CommandContext(ctx, bin, "--embedded-emulator", "--kubeconfig", missing,
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(kubeconfig, []byte(unreachableKubeconfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(ctx, bin, "--embedded-emulator", "--kubeconfig", kubeconfig,
 		"--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=127.0.0.1:0")
-	cmd.Env = []string{"HOME=" + t.TempDir(), "KUBECONFIG=" + missing, "AWS_EC2_METADATA_DISABLED=true"}
+	cmd.Env = []string{"HOME=" + t.TempDir(), "KUBECONFIG=" + kubeconfig, "AWS_EC2_METADATA_DISABLED=true"}
 	endpoint, err := startAndReadURL(t, cmd, regexp.MustCompile(`embedded emulator listening.*"endpoint":\s*"(http://[^"]+)"`))
 	if err != nil {
 		t.Fatal(err)
@@ -150,10 +154,30 @@ func TestManagerEmbeddedEmulatorBindsLoopbackByDefault(t *testing.T) {
 	if u.Hostname() != "127.0.0.1" {
 		t.Errorf("the embedded emulator listens on %s, want 127.0.0.1 by default", u.Host)
 	}
-	// The process may already be on its way out (no cluster); when it is still up, make sure the
-	// port is not reachable from outside.
+	// The process may already be on its way out (no cluster); while it is up, make sure the port
+	// is not reachable from outside.
 	if conn, err := net.DialTimeout("tcp", u.Host, time.Second); err == nil {
 		conn.Close()
 		checkLoopbackOnly(t, "the embedded emulator", endpoint)
 	}
 }
+
+// unreachableKubeconfig names an API server on a port nothing listens on.
+const unreachableKubeconfig = `apiVersion: v1
+kind: Config
+clusters:
+- name: nowhere
+  cluster:
+    server: https://127.0.0.1:1
+    insecure-skip-tls-verify: true
+users:
+- name: nobody
+  user:
+    token: none
+contexts:
+- name: nowhere
+  context:
+    cluster: nowhere
+    user: nobody
+current-context: nowhere
+`
