@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -101,13 +102,16 @@ func (r *TriggerReconciler) reconcileNormal(ctx context.Context, t *ec2v1alpha1.
 	}
 
 	// Look at both alarms before writing anything: a trigger whose alarm names are taken writes nothing.
+	// The two halves are always read together (see both), and the policies are warmed the same way.
 	adopt := t.Annotations[ec2v1alpha1.AdoptAnnotation] == "true"
 	var existing [2]*cloud.Alarm
-	for i := range parts {
-		current, err := svc.DescribeAlarm(ctx, parts[i].alarm.Name, maxAge)
-		if err != nil {
-			return r.awsFailure(ctx, c, err)
-		}
+	if err := both(func(i int) (err error) {
+		existing[i], err = svc.DescribeAlarm(ctx, parts[i].alarm.Name, maxAge)
+		return err
+	}); err != nil {
+		return r.awsFailure(ctx, c, err)
+	}
+	for i, current := range existing {
 		if current != nil {
 			if decision, msg := decideOwnership(current.OwnerTag, parts[i].alarm.OwnerTag, adopt); decision == conflicting {
 				c.markStalled(ec2v1alpha1.ReasonConflict, fmt.Sprintf("CloudWatch alarm %s: %s", parts[i].alarm.Name,
@@ -115,11 +119,17 @@ func (r *TriggerReconciler) reconcileNormal(ctx context.Context, t *ec2v1alpha1.
 				return r.syncResult(), nil
 			}
 		}
-		existing[i] = current
+	}
+	if err := both(func(i int) error {
+		_, err := svc.DescribePolicy(ctx, parts[i].policy.Group, parts[i].policy.Name)
+		return err
+	}); err != nil {
+		return r.awsFailure(ctx, c, err)
 	}
 
 	var alarms [2]*ec2v1alpha1.AlarmStatus
 	var arns [2]string
+	var wrote [2]bool
 	for i := range parts {
 		part := &parts[i]
 		arn, err := r.ensurePolicy(ctx, svc, t, &part.policy)
@@ -130,11 +140,10 @@ func (r *TriggerReconciler) reconcileNormal(ctx context.Context, t *ec2v1alpha1.
 		part.alarm.AlarmActions = []string{arn}
 
 		current := existing[i]
-		wrote, err := svc.PutAlarm(ctx, &part.alarm, current)
-		if err != nil {
+		if wrote[i], err = svc.PutAlarm(ctx, &part.alarm, current); err != nil {
 			return r.awsFailure(ctx, c, err)
 		}
-		if wrote {
+		if wrote[i] {
 			verb := "Updated"
 			if current == nil {
 				verb = "Created"
@@ -142,11 +151,19 @@ func (r *TriggerReconciler) reconcileNormal(ctx context.Context, t *ec2v1alpha1.
 			r.event(t, corev1.EventTypeNormal, verb, "Put", "%s alarm %s on %s %s %g for %d periods of %ds, running policy %s",
 				verb, part.alarm.Name, part.alarm.MetricName, part.alarm.ComparisonOperator, part.alarm.Threshold,
 				part.alarm.EvaluationPeriods, part.alarm.Period, part.policy.Name)
-			if current, err = svc.DescribeAlarm(ctx, part.alarm.Name, 0); err != nil {
-				return r.awsFailure(ctx, c, err)
-			}
 		}
-		alarms[i] = alarmStatus(part.alarm.Name, current)
+	}
+	// What a written alarm looks like now (its state) is read after both puts, in one describe.
+	if err := both(func(i int) (err error) {
+		if wrote[i] {
+			existing[i], err = svc.DescribeAlarm(ctx, parts[i].alarm.Name, 0)
+		}
+		return err
+	}); err != nil {
+		return r.awsFailure(ctx, c, err)
+	}
+	for i := range parts {
+		alarms[i] = alarmStatus(parts[i].alarm.Name, existing[i])
 	}
 
 	prevUpper, prevLower := t.Status.UpperAlarm, t.Status.LowerAlarm
@@ -165,6 +182,26 @@ func (r *TriggerReconciler) reconcileNormal(ctx context.Context, t *ec2v1alpha1.
 	}
 	c.markReady(ec2v1alpha1.ReasonReconciled, fmt.Sprintf("Policies and alarms are in place on group %s; state %s", g.Status.AWSName, t.Status.State))
 	return r.syncResult(), nil
+}
+
+// both runs f for the upper (0) and lower (1) half of a trigger at once and returns the first
+// error. The provider batches describes that wait together, so the two halves' reads cost one
+// call instead of two; a fleet's creation is bounded by the AWS rate limit, which every
+// describe takes from the creates.
+func both(f func(i int) error) error {
+	var errs [2]error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		errs[1] = f(1)
+	}()
+	errs[0] = f(0)
+	wg.Wait()
+	if errs[0] != nil {
+		return errs[0]
+	}
+	return errs[1]
 }
 
 // ensurePolicy makes the policy match and returns its ARN, writing only when it differs.
