@@ -17,6 +17,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
 	"github.com/autoscale-operator/autoscale-operator/test/bench"
 )
 
@@ -35,6 +38,8 @@ func main() {
 		timeout     = flag.Duration("timeout", 90*time.Minute, "give up after this long")
 	)
 	flag.Parse()
+	// envtest logs through controller-runtime's logger; the bench reports its own progress.
+	ctrllog.SetLogger(logr.Discard())
 	cfg := bench.Config{}
 	if *quick {
 		cfg = bench.Quick()

@@ -291,40 +291,55 @@ func measureLowerBound(ctx context.Context, cfg Config, n int, lim limiter) (flo
 }
 
 // measureEmulator runs S4: the Auto Scaling mix against our emulator and moto, and the full mix
-// against ours, each on fresh state.
+// against ours, each on fresh state, interleaved in one-second slices (see interleave).
 func measureEmulator(ctx context.Context, cfg Config, m *moto) (EmulatorResult, error) {
 	var res EmulatorResult
 	res.Workers, res.Seconds = cfg.S4Workers, cfg.S4Duration.Seconds()
-	ours := func(mix Mix) (Throughput, error) {
+	ours := func(mix Mix) (*mixRunner, func(), error) {
 		emu := emulator.New(emulator.Options{Limits: harness.FleetLimits, DefaultRegion: harness.Region,
 			Logger: slog.New(slog.DiscardHandler)})
 		url, stop, err := harness.Serve(emu)
 		if err != nil {
-			return Throughput{}, err
+			return nil, nil, err
 		}
-		defer stop()
-		return measureThroughput(ctx, url, mix, cfg.S4Workers, cfg.S4Duration)
+		r, err := newMixRunner(ctx, url, mix, cfg.S4Workers)
+		if err != nil {
+			stop()
+			return nil, nil, fmt.Errorf("our emulator, %s mix: %w", mix, err)
+		}
+		return r, stop, nil
 	}
-	var err error
-	cfg.logf("S4: Auto Scaling mix against our emulator")
-	if res.Ours, err = ours(MixAutoScaling); err != nil {
-		return res, fmt.Errorf("our emulator: %w", err)
+	oursAS, stopAS, err := ours(MixAutoScaling)
+	if err != nil {
+		return res, err
 	}
+	defer stopAS()
+	oursFull, stopFull, err := ours(MixFull)
+	if err != nil {
+		return res, err
+	}
+	defer stopFull()
+	runners := []*mixRunner{oursAS, oursFull}
+	var motoAS *mixRunner
 	if m != nil {
-		cfg.logf("S4: Auto Scaling mix against moto_server")
 		if err := m.reset(ctx); err != nil {
 			return res, err
 		}
-		t, err := measureThroughput(ctx, m.url, MixAutoScaling, cfg.S4Workers, cfg.S4Duration)
-		if err != nil {
+		if motoAS, err = newMixRunner(ctx, m.url, MixAutoScaling, cfg.S4Workers); err != nil {
 			return res, fmt.Errorf("moto: %w", err)
 		}
+		runners = append(runners, motoAS)
+	}
+	slices := max(1, int(cfg.S4Duration/time.Second))
+	cfg.logf("S4: %d slices of %s per target: ours (Auto Scaling mix), ours (full mix), moto (Auto Scaling mix)", slices, cfg.S4Duration/time.Duration(slices))
+	if err := interleave(ctx, runners, cfg.S4Duration, slices); err != nil {
+		return res, err
+	}
+	res.Ours, res.OursFull = oursAS.total, oursFull.total
+	if motoAS != nil {
+		t := motoAS.total
 		res.Moto = &t
 		res.Ratio = res.Ours.CallsPerSecond / t.CallsPerSecond
-	}
-	cfg.logf("S4: Auto Scaling + CloudWatch mix against our emulator")
-	if res.OursFull, err = ours(MixFull); err != nil {
-		return res, fmt.Errorf("our emulator, full mix: %w", err)
 	}
 	cfg.logf("S4: ours %.0f calls/s, moto %s, ratio %.1f", res.Ours.CallsPerSecond, motoRate(res.Moto), res.Ratio)
 	return res, nil

@@ -412,7 +412,7 @@ func (r *Report) Markdown() string {
 	}
 
 	e := r.Summary.Emulator
-	fmt.Fprintf(&b, "\n### S4 emulator throughput (calls/s through the Go SDK, %d concurrent callers, %g s per mix)\n\n", r.Config.S4Workers, r.Config.S4Seconds)
+	fmt.Fprintf(&b, "\n### S4 emulator throughput (calls/s through the Go SDK, %d concurrent callers, %g s per target in 1-s slices taken in turn)\n\n", r.Config.S4Workers, r.Config.S4Seconds)
 	b.WriteString("The ratio uses an Auto Scaling-only mix (DescribeAutoScalingGroups with 10 names, SetDesiredCapacity alternating 1 and 2, DescribeScalingActivities), because moto does not speak the RPCv2 CBOR protocol the Go SDK uses for CloudWatch; the full mix adds PutMetricAlarm and DescribeAlarms and runs against ours only.\n\n")
 	b.WriteString("| mix | ours | moto_server | ours / moto |\n|---|---|---|---|\n")
 	motoCell, ratioCell := "n/a", "n/a"

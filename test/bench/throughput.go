@@ -105,31 +105,43 @@ type Throughput struct {
 	CallsPerSecond float64 `json:"callsPerSecond"`
 }
 
-// measureThroughput runs the mix with `workers` concurrent callers for d and counts completed calls.
-func measureThroughput(ctx context.Context, endpoint string, mix Mix, workers int, d time.Duration) (Throughput, error) {
-	c := newSDKClients(endpoint)
-	if err := seedThroughput(ctx, c); err != nil {
-		return Throughput{}, err
+// mixRunner drives one call mix against one endpoint, slice by slice, and adds up what completed.
+type mixRunner struct {
+	c       sdkClients
+	mix     Mix
+	workers int
+	next    atomic.Int64
+	total   Throughput
+}
+
+// newMixRunner seeds the endpoint and warms up connections and code paths.
+func newMixRunner(ctx context.Context, endpoint string, mix Mix, workers int) (*mixRunner, error) {
+	r := &mixRunner{c: newSDKClients(endpoint), mix: mix, workers: workers}
+	if err := seedThroughput(ctx, r.c); err != nil {
+		return nil, err
 	}
-	// Warm up connections and code paths.
 	for k := range 3 * 5 {
-		if err := mix.call(ctx, c, k); err != nil {
-			return Throughput{}, fmt.Errorf("warm-up call %d: %w", k, err)
+		if err := mix.call(ctx, r.c, k); err != nil {
+			return nil, fmt.Errorf("warm-up call %d: %w", k, err)
 		}
 	}
-	var next, ok, failed atomic.Int64
+	return r, nil
+}
+
+// run makes calls with r.workers concurrent callers for d and adds them to the total.
+func (r *mixRunner) run(ctx context.Context, d time.Duration) error {
+	var ok, failed atomic.Int64
 	var firstErr atomic.Value
 	runCtx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	start := time.Now()
 	var wg sync.WaitGroup
-	for range workers {
+	for range r.workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for runCtx.Err() == nil {
-				k := int(next.Add(1))
-				err := mix.call(runCtx, c, k)
+				err := r.mix.call(runCtx, r.c, int(r.next.Add(1)))
 				switch {
 				case err == nil:
 					ok.Add(1)
@@ -143,12 +155,28 @@ func measureThroughput(ctx context.Context, endpoint string, mix Mix, workers in
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start).Seconds()
-	t := Throughput{Calls: ok.Load(), Errors: failed.Load(), Seconds: elapsed, CallsPerSecond: float64(ok.Load()) / elapsed}
-	if t.Errors > 0 && t.Errors*10 > t.Calls {
-		return t, fmt.Errorf("%d of %d calls failed, first: %v", t.Errors, t.Calls+t.Errors, firstErr.Load())
+	r.total.Calls += ok.Load()
+	r.total.Errors += failed.Load()
+	r.total.Seconds += time.Since(start).Seconds()
+	r.total.CallsPerSecond = float64(r.total.Calls) / r.total.Seconds
+	if n := failed.Load(); n > 0 && n*10 > ok.Load() {
+		return fmt.Errorf("%d of %d calls failed, first: %v", n, n+ok.Load(), firstErr.Load())
 	}
-	return t, nil
+	return nil
+}
+
+// interleave runs the runners in turn, `slices` times each, d/slices at a time, so a change in the
+// shared machine's load hits all of them alike.
+func interleave(ctx context.Context, runners []*mixRunner, d time.Duration, slices int) error {
+	slice := d / time.Duration(slices)
+	for range slices {
+		for _, r := range runners {
+			if err := r.run(ctx, slice); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // moto is a moto_server child process on a loopback port.
