@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -36,10 +37,22 @@ func main() {
 		manager     = flag.String("manager", "", "prebuilt manager binary (default: build ./cmd/manager)")
 		requireMoto = flag.Bool("require-moto", false, "fail when moto_server cannot be started")
 		timeout     = flag.Duration("timeout", 90*time.Minute, "give up after this long")
+		render      = flag.Bool("render", false, "measure nothing: rewrite latest.md in --out from its latest.json")
 	)
 	flag.Parse()
 	// envtest logs through controller-runtime's logger; the bench reports its own progress.
 	ctrllog.SetLogger(logr.Discard())
+	if *render {
+		rep, err := bench.ReadReport(filepath.Join(*out, "latest.json"))
+		if err == nil {
+			err = rep.Write(*out)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	cfg := bench.Config{}
 	if *quick {
 		cfg = bench.Quick()

@@ -301,6 +301,19 @@ func (r *Report) verdicts() {
 	}
 }
 
+// ReadReport loads a report written by Write (dir/latest.json).
+func ReadReport(path string) (*Report, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &r, nil
+}
+
 // Write stores the report as dir/latest.json and dir/latest.md.
 func (r *Report) Write(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -348,7 +361,7 @@ func (r *Report) Markdown() string {
 	fmt.Fprintf(&b, "Setup: envtest kube-apiserver + etcd, our emulator in-process (launch delay 0), `bin/manager` as a subprocess with `--max-concurrent-reconciles %d` and a short `--sync-period %gs` (the default is 60 s; calls per period do not depend on it), all on loopback. A set is a LaunchConfiguration + AutoScalingGroup (1 instance) + Trigger (2 policies, 2 alarms).\n\n",
 		r.Config.Concurrency, r.Config.SyncPeriodSeconds)
 
-	b.WriteString("| Target | Median | Target | Met |\n|---|---|---|---|\n")
+	b.WriteString("| Measure | Median | Target | Met |\n|---|---|---|---|\n")
 	for _, v := range r.Targets {
 		met := "no"
 		if v.Met {
