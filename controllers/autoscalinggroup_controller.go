@@ -159,6 +159,7 @@ func (r *AutoScalingGroupReconciler) observe(ctx context.Context, svc cloud.Serv
 	next.ARN = current.ARN
 	next.LaunchConfigurationName = current.LaunchConfigurationName
 	next.DesiredCapacity = ptr.To(current.DesiredCapacity)
+	next.Selector = scaleSelector(g.Name)
 	next.Instances, next.InstanceCounts, next.InServiceCount = summarizeInstances(current.Instances, maxInstancesInStatus)
 
 	limit := defaultActivityHistoryLimit

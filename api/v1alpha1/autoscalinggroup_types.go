@@ -31,7 +31,8 @@ type AutoScalingGroupSpec struct {
 
 	// desiredCapacity is the number of instances the group should run. When unset, the operator
 	// leaves the capacity to AWS and to Triggers (AWS starts the group at minSize); when set, the
-	// operator enforces it on every sync, overriding scaling by Triggers.
+	// operator enforces it on every sync, overriding scaling by Triggers. The scale subresource
+	// (kubectl scale, a HorizontalPodAutoscaler, KEDA) sets this field.
 	// +kubebuilder:validation:Minimum=0
 	// +optional
 	DesiredCapacity *int32 `json:"desiredCapacity,omitempty"`
@@ -226,9 +227,16 @@ type AutoScalingGroupStatus struct {
 	// +optional
 	LaunchConfigurationName string `json:"launchConfigurationName,omitempty"`
 
-	// desiredCapacity is the group's desired capacity in AWS.
+	// desiredCapacity is the group's desired capacity in AWS (the replicas of the scale
+	// subresource).
 	// +optional
 	DesiredCapacity *int32 `json:"desiredCapacity,omitempty"`
+
+	// selector is the label selector of the scale subresource, which a HorizontalPodAutoscaler
+	// (and so KEDA) requires of its target. The group's instances are EC2 instances, not pods, so
+	// it selects no pod: autoscale on external or object metrics, not on pod resources.
+	// +optional
+	Selector string `json:"selector,omitempty"`
 
 	// inServiceCount is the number of instances in the InService lifecycle state.
 	// +optional
@@ -255,6 +263,7 @@ type AutoScalingGroupStatus struct {
 
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
+// +kubebuilder:subresource:scale:specpath=.spec.desiredCapacity,statuspath=.status.desiredCapacity,selectorpath=.status.selector
 // +kubebuilder:resource:shortName=asg,categories=autoscale
 // +kubebuilder:printcolumn:name="Min",type=integer,JSONPath=`.spec.minSize`
 // +kubebuilder:printcolumn:name="Max",type=integer,JSONPath=`.spec.maxSize`
