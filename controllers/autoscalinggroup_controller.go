@@ -155,6 +155,7 @@ func (r *AutoScalingGroupReconciler) reconcileNormal(ctx context.Context, g *ec2
 func (r *AutoScalingGroupReconciler) observe(ctx context.Context, svc cloud.Service, g *ec2v1alpha1.AutoScalingGroup, current *cloud.Group, wrote bool) error {
 	prev := g.Status.DeepCopy()
 	next := &g.Status
+	defer r.opts.Metrics.observeGroup(client.ObjectKeyFromObject(g), prev, next)
 	next.AWSName = current.Name
 	next.ARN = current.ARN
 	next.LaunchConfigurationName = current.LaunchConfigurationName

@@ -55,7 +55,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 	if err := lc.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the LaunchConfiguration controller: %w", err)
 	}
-	g := &AutoScalingGroupReconciler{base: newBase("AutoScalingGroup")}
+	g := &AutoScalingGroupReconciler{base: newBase(kindGroup)}
 	if err := g.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the AutoScalingGroup controller: %w", err)
 	}

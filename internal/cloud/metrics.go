@@ -72,6 +72,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		m.Duration = register(reg, m.Duration)
 		m.RateLimitWait = register(reg, m.RateLimitWait)
 	}
+	// Series exist from the start, so dashboards and rate() see the first wait.
+	for _, s := range []string{serviceAutoScaling, serviceCloudWatch} {
+		m.RateLimitWait.WithLabelValues(s)
+	}
 	return m
 }
 
