@@ -8,11 +8,21 @@ ETCD_VERSION ?= 3.6.16
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 KUSTOMIZE_VERSION ?= v5.8.1
 KUBEBUILDER_VERSION ?= v4.16.0
+# promtool checks and unit-tests config/prometheus/rules.yaml; built without Prometheus's service
+# discovery plugins (tag remove_all_sd), which promtool's rule commands do not use.
+PROMETHEUS_VERSION ?= v0.316.0
+GOLANGCI_LINT_VERSION ?= v2.15.0
+# The helm CLI, for people installing the chart from this checkout. The tests use the same
+# version's packages (lint, template) from go.mod instead of building the CLI.
+HELM_VERSION ?= v3.22.0
 
 LOCALBIN ?= $(CURDIR)/bin
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
 KUBEBUILDER ?= $(LOCALBIN)/kubebuilder-$(KUBEBUILDER_VERSION)
+PROMTOOL ?= $(LOCALBIN)/promtool-$(PROMETHEUS_VERSION)
+GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+HELM ?= $(LOCALBIN)/helm-$(HELM_VERSION)
 ENVTEST_DIR = $(LOCALBIN)/k8s/$(K8S_VERSION)-$(shell go env GOOS)-$(shell go env GOARCH)
 # kubectl on PATH when there is one (a real cluster), else the one built for envtest.
 KUBECTL ?= $(shell command -v kubectl 2>/dev/null || echo $(ENVTEST_DIR)/kubectl)
@@ -49,6 +59,10 @@ manifests: controller-gen ## Generate CRDs and RBAC from the kubebuilder markers
 generate: controller-gen ## Generate DeepCopy methods.
 	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./..."
 
+.PHONY: helm-chart
+helm-chart: manifests kustomize ## Regenerate the Helm chart in dist/chart from config/default.
+	go run ./hack/helmchart --kustomize $(KUSTOMIZE) --out dist/chart
+
 .PHONY: fmt
 fmt: ## Run go fmt.
 	go fmt ./...
@@ -58,8 +72,12 @@ vet: ## Run go vet.
 	go vet ./...
 
 .PHONY: test
-test: manifests generate fmt vet envtest kustomize ## Run all tests (envtest control plane + emulator).
+test: manifests generate fmt vet envtest kustomize promtool ## Run all tests (envtest control plane + emulator).
 	KUBEBUILDER_ASSETS="$(ENVTEST_DIR)" go test $(GO_TEST_FLAGS) ./... -coverprofile cover.out
+
+.PHONY: lint
+lint: golangci-lint ## Run golangci-lint (.golangci.yml) on the whole module.
+	$(GOLANGCI_LINT) run ./...
 
 ##@ Benchmark
 
@@ -85,10 +103,18 @@ build: manifests generate fmt vet ## Build bin/manager and bin/autoscale-emulato
 run: manifests generate fmt vet ## Run the manager against the current kubeconfig and AWS credentials.
 	go run ./cmd/manager $(ARGS)
 
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+IMAGE_ARCHIVE ?= dist/image/autoscale-operator.oci.tar
+
+.PHONY: image
+image: ## Build the manager image without Docker, as an OCI archive (IMAGE_ARCHIVE): `docker load -i` or `podman load -i` it.
+	@mkdir -p $(dir $(IMAGE_ARCHIVE))
+	go run ./hack/image --out $(IMAGE_ARCHIVE) --tag $(IMG) --version $(VERSION) --revision "$$(git rev-parse HEAD 2>/dev/null)"
+
 .PHONY: docker-build
-docker-build: ## Build the manager image (needs a Docker engine).
-	@docker info >/dev/null 2>&1 || { echo "docker-build: no Docker engine answers here; building the image needs one that can pull golang:1.26 and gcr.io/distroless/static:nonroot" >&2; exit 1; }
-	docker build -t $(IMG) .
+docker-build: ## Build the manager image from the Dockerfile (needs a Docker engine; make image does not).
+	@docker info >/dev/null 2>&1 || { echo "docker-build: no Docker engine answers here (it needs one that can pull golang:1.26); make image builds the same image without one" >&2; exit 1; }
+	docker build --build-arg VERSION=$(VERSION) --build-arg REVISION="$$(git rev-parse HEAD 2>/dev/null)" -t $(IMG) .
 
 .PHONY: docker-push
 docker-push: ## Push the manager image.
@@ -134,14 +160,29 @@ kubebuilder: $(KUBEBUILDER) ## Install the kubebuilder CLI into bin/.
 $(KUBEBUILDER):
 	$(call go-install-tool,$(KUBEBUILDER),sigs.k8s.io/kubebuilder/v4,$(KUBEBUILDER_VERSION))
 
+.PHONY: promtool
+promtool: $(PROMTOOL) ## Install promtool into bin/.
+$(PROMTOOL):
+	$(call go-install-tool,$(PROMTOOL),github.com/prometheus/prometheus/cmd/promtool,$(PROMETHEUS_VERSION),-tags=remove_all_sd)
+
+.PHONY: golangci-lint
+golangci-lint: $(GOLANGCI_LINT) ## Install golangci-lint into bin/.
+$(GOLANGCI_LINT):
+	$(call go-install-tool,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2/cmd/golangci-lint,$(GOLANGCI_LINT_VERSION))
+
+.PHONY: helm
+helm: $(HELM) ## Install the helm CLI into bin/.
+$(HELM):
+	$(call go-install-tool,$(HELM),helm.sh/helm/v3/cmd/helm,$(HELM_VERSION))
+
 # go-install-tool installs a Go tool at a version into bin/ under a versioned name.
-# $1 target path, $2 package, $3 version.
+# $1 target path, $2 package, $3 version, $4 extra go install flags (optional).
 define go-install-tool
 @[ -f "$(1)" ] || { \
 set -e; \
 echo "Installing $(2)@$(3)"; \
 rm -f "$(1)"; \
-GOBIN="$(LOCALBIN)" go install "$(2)@$(3)"; \
+GOBIN="$(LOCALBIN)" go install $(4) "$(2)@$(3)"; \
 mv "$(LOCALBIN)/$$(basename "$$(echo "$(2)" | sed 's#/v[0-9]*$$##')")" "$(1)"; \
 }
 endef
