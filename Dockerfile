@@ -1,6 +1,7 @@
-# Build the manager binary.
+# The manager image for people with Docker. `make image` builds the same filesystem without a
+# daemon (hack/image); test/image checks that this file assembles its final stage from the same
+# files, user and entrypoint.
 FROM golang:1.26 AS builder
-ARG TARGETOS
 ARG TARGETARCH
 
 WORKDIR /workspace
@@ -10,16 +11,28 @@ RUN go mod download
 COPY api/ api/
 COPY cmd/ cmd/
 COPY controllers/ controllers/
+COPY hack/image/ hack/image/
 COPY internal/ internal/
 COPY pkg/ pkg/
 
-# CGO off: a static binary that runs on distroless/static.
-RUN CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} go build -trimpath -ldflags="-s -w" -o manager ./cmd/manager
+# A static, stripped manager, CA certificates from the pinned Go root store, /etc/passwd with the
+# nonroot user 65532: hack/image writes them all into /rootfs.
+RUN go run ./hack/image --rootfs /rootfs --goarch ${TARGETARCH:-amd64}
 
-# distroless/static: no shell, no package manager; the nonroot tag runs as UID 65532.
-FROM gcr.io/distroless/static:nonroot
+# scratch: no shell, no package manager, nothing but what hack/image wrote.
+FROM scratch
+ARG VERSION=dev
+ARG REVISION=
+LABEL org.opencontainers.image.title=autoscale-operator \
+      org.opencontainers.image.description="Kubernetes operator for AWS EC2 Auto Scaling" \
+      org.opencontainers.image.version=${VERSION} \
+      org.opencontainers.image.revision=${REVISION} \
+      org.opencontainers.image.source=https://github.com/autoscale-operator/autoscale-operator \
+      org.opencontainers.image.licenses=Apache-2.0
+COPY --from=builder /rootfs/ /
+COPY --from=builder --chown=65532:65532 /rootfs/home/nonroot /home/nonroot
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 WORKDIR /
-COPY --from=builder /workspace/manager .
 USER 65532:65532
-
 ENTRYPOINT ["/manager"]
