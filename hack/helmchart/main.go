@@ -324,8 +324,8 @@ func templateName(o *unstructured.Unstructured) string {
 	kind := strings.ToLower(o.GetKind())
 	name := strings.TrimPrefix(o.GetName(), chartName+"-")
 	if kind == "customresourcedefinition" {
-		kind, name, _ = strings.Cut(name, ".")
-		return "crd-" + kind + ".yaml"
+		plural, _, _ := strings.Cut(name, ".")
+		return "crd-" + plural + ".yaml"
 	}
 	return kind + "-" + name + ".yaml"
 }

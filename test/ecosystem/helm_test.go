@@ -296,7 +296,7 @@ func TestHelmTemplateAppliesServerSide(t *testing.T) {
 		kinds := map[string]int{}
 		for _, o := range objs {
 			kinds[o.GetKind()]++
-			err := env.Client.Patch(ctx, o, client.Apply, client.FieldOwner("helm-test"), client.ForceOwnership, client.DryRunAll)
+			err := env.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("helm-test"), client.ForceOwnership, client.DryRunAll)
 			g.Expect(err).NotTo(HaveOccurred(), "%s: server-side dry run of %s %s", name, o.GetKind(), o.GetName())
 		}
 		t.Logf("%s: dry-run applied %v", name, kinds)

@@ -25,9 +25,6 @@ const syncPeriod = 3 * time.Second
 // maxInstances is the emulator's instance quota: the tests together stay well below it.
 const maxInstances = 12
 
-// leaseName is the manager's leader-election Lease (and the name label of its leader metric).
-const leaseName = "autoscale-operator.autoscale-operator.io"
-
 var (
 	env  *harness.Env
 	root string
