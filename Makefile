@@ -52,16 +52,13 @@ demo: envtest build ## Run boto's Autoscale tutorial on a local control plane + 
 ##@ Development
 
 .PHONY: manifests
-manifests: controller-gen ## Generate CRDs and RBAC from the kubebuilder markers.
+manifests: controller-gen kustomize ## Generate CRDs and RBAC from the kubebuilder markers, and the Helm chart (dist/chart) from config/default.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:allowDangerousTypes=true webhook paths="./..." output:crd:artifacts:config=config/crd/bases
+	go run ./hack/helmchart --kustomize $(KUSTOMIZE) --out dist/chart
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods.
 	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./..."
-
-.PHONY: helm-chart
-helm-chart: manifests kustomize ## Regenerate the Helm chart in dist/chart from config/default.
-	go run ./hack/helmchart --kustomize $(KUSTOMIZE) --out dist/chart
 
 .PHONY: fmt
 fmt: ## Run go fmt.

@@ -260,7 +260,7 @@ func TestHelmChartIsGenerated(t *testing.T) {
 	}
 	want, got := readTree(t, out), readTree(t, chartDir())
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("dist/chart is stale: run `make helm-chart` and commit the result (-generated +committed):\n%s", diff)
+		t.Errorf("dist/chart is stale: run `make manifests` and commit the result (-generated +committed):\n%s", diff)
 	}
 }
 
