@@ -242,10 +242,15 @@ func TestDashboardAndRulesNameExportedMetrics(t *testing.T) {
 	out, err := kubectl("-n", ns, "scale", "asg", big, fmt.Sprintf("--replicas=%d", maxInstances+1))
 	g.Expect(err).NotTo(HaveOccurred(), out)
 	t.Cleanup(func() {
-		// Give the instances back for the other tests.
+		// Give the instances back, and wait until they are gone: a test that launches while the
+		// quota is full gets a failed launch and a five-minute back-off.
 		if out, err := kubectl("-n", ns, "scale", "asg", big, "--replicas=1"); err != nil {
 			t.Errorf("scaling %s back: %v: %s", big, err, out)
+			return
 		}
+		NewWithT(t).Eventually(func() int {
+			return len(env.Emulator.Snapshot().Regions[harness.Region].Groups[big].Instances)
+		}).WithTimeout(time.Minute).WithPolling(200 * time.Millisecond).Should(Equal(1))
 	})
 
 	var problems []string
