@@ -32,25 +32,9 @@ type AutoScalingGroupReconciler struct {
 // +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=autoscalinggroups,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=autoscalinggroups/status,verbs=patch
 
-func (r *AutoScalingGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
-	g := &ec2v1alpha1.AutoScalingGroup{}
-	if err := r.Get(ctx, req.NamespacedName, g); err != nil {
-		if apierrors.IsNotFound(err) {
-			r.opts.Metrics.observe(r.kind, req.NamespacedName, "")
-		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	p := newPatcher(g)
-	c := conditions{list: &g.Status.Conditions, generation: g.Generation}
-	readyBefore := c.ready().DeepCopy()
-	defer func() {
-		retErr = r.finish(ctx, g, p, c, readyBefore, retErr)
-	}()
-
-	if !g.DeletionTimestamp.IsZero() {
-		return r.reconcileDelete(ctx, g, c)
-	}
-	return r.reconcileNormal(ctx, g, p, c)
+// Reconcile makes the group in AWS match the object and reports what AWS does with it, or deletes it.
+func (r *AutoScalingGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	return reconcileObject(ctx, &r.base, req, &ec2v1alpha1.AutoScalingGroup{}, r.reconcileNormal, r.reconcileDelete)
 }
 
 func (r *AutoScalingGroupReconciler) owner(g *ec2v1alpha1.AutoScalingGroup) string {

@@ -1,7 +1,8 @@
-// Package controllers holds one thin reconciler per kind of the ec2.autoscale-operator.io API. Each
-// reads its object, defers one patch of status and finalizers, and branches to reconcileDelete or
-// reconcileNormal; every AWS call goes through internal/cloud; policy (names, diffs, status
-// merging) lives in pure functions with table tests.
+// Package controllers holds one thin reconciler per kind of the ec2.autoscale-operator.io API. All
+// three run one skeleton (reconcile.go): read the object, defer one patch of status and
+// finalizers, and branch to reconcileDelete or reconcileNormal. Every AWS call, and every AWS
+// word, goes through internal/cloud; policy (names, diffs, status merging) lives in pure
+// functions with table tests.
 package controllers
 
 import (

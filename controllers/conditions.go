@@ -11,11 +11,15 @@ import (
 // by people in `kubectl get -o wide` and by health checks, not parsed.
 const maxConditionMessage = 1024
 
-// conditions is the status.conditions of one object plus its generation, so the kstatus rules
-// below are written once for all three kinds.
+// conditions are the status.conditions of one object, judged against the generation it had when
+// the reconcile read it, so the kstatus rules below are written once for all three kinds.
 type conditions struct {
-	list       *[]metav1.Condition
+	obj        object
 	generation int64
+}
+
+func newConditions(obj object) conditions {
+	return conditions{obj: obj, generation: obj.GetGeneration()}
 }
 
 func truncateMessage(msg string) string {
@@ -26,21 +30,29 @@ func truncateMessage(msg string) string {
 }
 
 func (c conditions) set(condType string, status metav1.ConditionStatus, reason, msg string) {
-	meta.SetStatusCondition(c.list, metav1.Condition{
+	list := c.obj.GetConditions()
+	meta.SetStatusCondition(&list, metav1.Condition{
 		Type:               condType,
 		Status:             status,
 		Reason:             reason,
 		Message:            truncateMessage(msg),
 		ObservedGeneration: c.generation,
 	})
+	c.obj.SetConditions(list)
+}
+
+func (c conditions) remove(condType string) {
+	list := c.obj.GetConditions()
+	meta.RemoveStatusCondition(&list, condType)
+	c.obj.SetConditions(list)
 }
 
 // markReady: the AWS resource exists and matches the spec. Reconciling and Stalled are removed:
 // kstatus wants them present only while abnormal.
 func (c conditions) markReady(reason, msg string) {
 	c.set(ec2v1alpha1.ConditionReady, metav1.ConditionTrue, reason, msg)
-	meta.RemoveStatusCondition(c.list, ec2v1alpha1.ConditionReconciling)
-	meta.RemoveStatusCondition(c.list, ec2v1alpha1.ConditionStalled)
+	c.remove(ec2v1alpha1.ConditionReconciling)
+	c.remove(ec2v1alpha1.ConditionStalled)
 }
 
 // markProgressing: the operator is working towards the spec (or retrying) and will get there
@@ -48,26 +60,26 @@ func (c conditions) markReady(reason, msg string) {
 func (c conditions) markProgressing(reason, msg string) {
 	c.set(ec2v1alpha1.ConditionReady, metav1.ConditionFalse, reason, msg)
 	c.set(ec2v1alpha1.ConditionReconciling, metav1.ConditionTrue, reason, msg)
-	meta.RemoveStatusCondition(c.list, ec2v1alpha1.ConditionStalled)
+	c.remove(ec2v1alpha1.ConditionStalled)
 }
 
 // markStalled: nothing will change until a person changes the spec, an annotation or AWS.
 func (c conditions) markStalled(reason, msg string) {
 	c.set(ec2v1alpha1.ConditionReady, metav1.ConditionFalse, reason, msg)
 	c.set(ec2v1alpha1.ConditionStalled, metav1.ConditionTrue, reason, msg)
-	meta.RemoveStatusCondition(c.list, ec2v1alpha1.ConditionReconciling)
+	c.remove(ec2v1alpha1.ConditionReconciling)
 }
 
 func (c conditions) ready() *metav1.Condition {
-	return meta.FindStatusCondition(*c.list, ec2v1alpha1.ConditionReady)
+	return meta.FindStatusCondition(c.obj.GetConditions(), ec2v1alpha1.ConditionReady)
 }
 
 func (c conditions) isReady() bool {
-	return meta.IsStatusConditionTrue(*c.list, ec2v1alpha1.ConditionReady)
+	return meta.IsStatusConditionTrue(c.obj.GetConditions(), ec2v1alpha1.ConditionReady)
 }
 
 func (c conditions) isStalled() bool {
-	return meta.IsStatusConditionTrue(*c.list, ec2v1alpha1.ConditionStalled)
+	return meta.IsStatusConditionTrue(c.obj.GetConditions(), ec2v1alpha1.ConditionStalled)
 }
 
 // observedGenerationFor is the generation status may claim to describe: the current one once the

@@ -207,24 +207,25 @@ func TestReadyTransitionWarning(t *testing.T) {
 }
 
 func TestConditionsKstatus(t *testing.T) {
-	var list []metav1.Condition
-	c := conditions{list: &list, generation: 3}
+	g := &ec2v1alpha1.AutoScalingGroup{}
+	g.Generation = 3
+	c := newConditions(g)
 	c.markProgressing(ec2v1alpha1.ReasonProgressing, "working")
-	if c.isReady() || c.isStalled() || len(list) != 2 {
-		t.Fatalf("progressing: %+v", list)
+	if c.isReady() || c.isStalled() || len(g.Status.Conditions) != 2 {
+		t.Fatalf("progressing: %+v", g.Status.Conditions)
 	}
 	if observedGenerationFor(c, 2) != 2 {
 		t.Error("observedGeneration advanced before the generation was handled")
 	}
 	c.markStalled(ec2v1alpha1.ReasonInvalidSpec, strings.Repeat("x", 5000))
 	if !c.isStalled() || len(c.ready().Message) > maxConditionMessage {
-		t.Fatalf("stalled: %+v", list)
+		t.Fatalf("stalled: %+v", g.Status.Conditions)
 	}
 	if observedGenerationFor(c, 2) != 3 {
 		t.Error("stalled generation not observed")
 	}
 	c.markReady(ec2v1alpha1.ReasonReconciled, "ok")
-	if !c.isReady() || len(list) != 1 {
-		t.Fatalf("ready should leave only Ready: %+v", list)
+	if !c.isReady() || len(g.Status.Conditions) != 1 {
+		t.Fatalf("ready should leave only Ready: %+v", g.Status.Conditions)
 	}
 }

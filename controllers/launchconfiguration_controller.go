@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -48,74 +47,9 @@ type LaunchConfigurationReconciler struct {
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-func (r *LaunchConfigurationReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
-	lc := &ec2v1alpha1.LaunchConfiguration{}
-	if err := r.Get(ctx, req.NamespacedName, lc); err != nil {
-		if apierrors.IsNotFound(err) {
-			r.opts.Metrics.observe(r.kind, req.NamespacedName, "")
-		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	p := newPatcher(lc)
-	c := conditions{list: &lc.Status.Conditions, generation: lc.Generation}
-	readyBefore := c.ready().DeepCopy()
-	defer func() {
-		retErr = r.finish(ctx, lc, p, c, readyBefore, retErr)
-	}()
-
-	if !lc.DeletionTimestamp.IsZero() {
-		return r.reconcileDelete(ctx, lc, p, c)
-	}
-	return r.reconcileNormal(ctx, lc, p, c)
-}
-
-// finish is the deferred end of every reconcile: observedGeneration, a Warning Event if Ready
-// moved to a new problem, one patch, the state gauge.
-func (b *base) finish(ctx context.Context, obj client.Object, p *patcher, c conditions, readyBefore *metav1.Condition, retErr error) error {
-	deleting := !obj.GetDeletionTimestamp().IsZero()
-	setObservedGeneration(obj, c)
-	b.announce(obj, readyBefore, c)
-	if err := p.patch(ctx, b.Client, obj); err != nil {
-		// Not terminal, even if the reconcile was: the status must still be written.
-		return errors.Join(err, unwrapTerminal(retErr))
-	}
-	key := types.NamespacedName{Namespace: obj.GetNamespace(), Name: obj.GetName()}
-	if deleting && !controllerutil.ContainsFinalizer(obj, Finalizer) {
-		b.opts.Metrics.observe(b.kind, key, "")
-	} else {
-		b.opts.Metrics.observe(b.kind, key, stateOf(c, deleting))
-	}
-	return retErr
-}
-
-// unwrapTerminal strips reconcile.TerminalError so the error is retried.
-func unwrapTerminal(err error) error {
-	if err != nil && errors.Is(err, reconcile.TerminalError(nil)) {
-		if u := errors.Unwrap(err); u != nil {
-			return u
-		}
-	}
-	return err
-}
-
-func setObservedGeneration(obj client.Object, c conditions) {
-	switch o := obj.(type) {
-	case *ec2v1alpha1.LaunchConfiguration:
-		o.Status.ObservedGeneration = observedGenerationFor(c, o.Status.ObservedGeneration)
-	case *ec2v1alpha1.AutoScalingGroup:
-		o.Status.ObservedGeneration = observedGenerationFor(c, o.Status.ObservedGeneration)
-	case *ec2v1alpha1.Trigger:
-		o.Status.ObservedGeneration = observedGenerationFor(c, o.Status.ObservedGeneration)
-	}
-}
-
-// ensureFinalizer adds the finalizer and writes it at once: it must be in the API server before
-// the first AWS write, or a deletion racing the create would leak the resource.
-func (b *base) ensureFinalizer(ctx context.Context, obj client.Object, p *patcher) error {
-	if controllerutil.AddFinalizer(obj, Finalizer) {
-		return p.patch(ctx, b.Client, obj)
-	}
-	return nil
+// Reconcile makes the launch configuration in AWS match the object, or deletes it.
+func (r *LaunchConfigurationReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	return reconcileObject(ctx, &r.base, req, &ec2v1alpha1.LaunchConfiguration{}, r.reconcileNormal, r.reconcileDelete)
 }
 
 func (r *LaunchConfigurationReconciler) reconcileNormal(ctx context.Context, lc *ec2v1alpha1.LaunchConfiguration, p *patcher, c conditions) (ctrl.Result, error) {
@@ -238,7 +172,7 @@ func (r *LaunchConfigurationReconciler) deleteIfUnused(ctx context.Context, svc 
 	return true, nil, nil
 }
 
-func (r *LaunchConfigurationReconciler) reconcileDelete(ctx context.Context, lc *ec2v1alpha1.LaunchConfiguration, p *patcher, c conditions) (ctrl.Result, error) {
+func (r *LaunchConfigurationReconciler) reconcileDelete(ctx context.Context, lc *ec2v1alpha1.LaunchConfiguration, c conditions) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(lc, Finalizer) {
 		return ctrl.Result{}, nil
 	}

@@ -519,54 +519,30 @@ func gone(obj client.Object) func() bool {
 }
 
 // readyCondition returns obj's Ready condition, read fresh.
-func readyCondition(obj client.Object) func() *metav1.Condition {
+func readyCondition(obj object) func() *metav1.Condition {
 	return func() *metav1.Condition {
-		o := obj.DeepCopyObject().(client.Object)
+		o := obj.DeepCopyObject().(object)
 		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), o); err != nil {
 			return nil
 		}
-		return meta.FindStatusCondition(conditionsOf(o), ec2v1alpha1.ConditionReady)
+		return meta.FindStatusCondition(o.GetConditions(), ec2v1alpha1.ConditionReady)
 	}
-}
-
-func conditionsOf(o client.Object) []metav1.Condition {
-	switch v := o.(type) {
-	case *ec2v1alpha1.LaunchConfiguration:
-		return v.Status.Conditions
-	case *ec2v1alpha1.AutoScalingGroup:
-		return v.Status.Conditions
-	case *ec2v1alpha1.Trigger:
-		return v.Status.Conditions
-	}
-	return nil
-}
-
-func observedGenerationOf(o client.Object) int64 {
-	switch v := o.(type) {
-	case *ec2v1alpha1.LaunchConfiguration:
-		return v.Status.ObservedGeneration
-	case *ec2v1alpha1.AutoScalingGroup:
-		return v.Status.ObservedGeneration
-	case *ec2v1alpha1.Trigger:
-		return v.Status.ObservedGeneration
-	}
-	return 0
 }
 
 // waitReady waits until obj is Ready for its current generation, and returns how long it took.
-func waitReady(obj client.Object, tick ...func()) time.Duration {
+func waitReady(obj object, tick ...func()) time.Duration {
 	GinkgoHelper()
 	start := time.Now()
 	Eventually(func(g Gomega) {
 		for _, t := range tick {
 			t()
 		}
-		o := obj.DeepCopyObject().(client.Object)
+		o := obj.DeepCopyObject().(object)
 		g.Expect(k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), o)).To(Succeed())
-		c := meta.FindStatusCondition(conditionsOf(o), ec2v1alpha1.ConditionReady)
+		c := meta.FindStatusCondition(o.GetConditions(), ec2v1alpha1.ConditionReady)
 		g.Expect(c).NotTo(BeNil(), "no Ready condition yet")
 		g.Expect(c.Status).To(Equal(metav1.ConditionTrue), "Ready: %s: %s", c.Reason, c.Message)
-		g.Expect(observedGenerationOf(o)).To(Equal(o.GetGeneration()))
+		g.Expect(o.GetObservedGeneration()).To(Equal(o.GetGeneration()))
 	}, convergeTimeout, pollInterval).Should(Succeed())
 	d := time.Since(start)
 	GinkgoWriter.Printf("%s %s Ready after %s\n", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), d.Round(time.Millisecond))

@@ -30,25 +30,10 @@ type TriggerReconciler struct {
 // +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=triggers,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=triggers/status,verbs=patch
 
-func (r *TriggerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
-	t := &ec2v1alpha1.Trigger{}
-	if err := r.Get(ctx, req.NamespacedName, t); err != nil {
-		if apierrors.IsNotFound(err) {
-			r.opts.Metrics.observe(r.kind, req.NamespacedName, "")
-		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	p := newPatcher(t)
-	c := conditions{list: &t.Status.Conditions, generation: t.Generation}
-	readyBefore := c.ready().DeepCopy()
-	defer func() {
-		retErr = r.finish(ctx, t, p, c, readyBefore, retErr)
-	}()
-
-	if !t.DeletionTimestamp.IsZero() {
-		return r.reconcileDelete(ctx, t, c)
-	}
-	return r.reconcileNormal(ctx, t, p, c)
+// Reconcile makes the trigger's policies and alarms in AWS match the object and reports the
+// alarms' state, or deletes them.
+func (r *TriggerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	return reconcileObject(ctx, &r.base, req, &ec2v1alpha1.Trigger{}, r.reconcileNormal, r.reconcileDelete)
 }
 
 func (r *TriggerReconciler) owner(t *ec2v1alpha1.Trigger) string {
