@@ -41,7 +41,7 @@ func TestKubectlScale(t *testing.T) {
 		obj := &ec2v1alpha1.AutoScalingGroup{}
 		g.Expect(env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, obj)).To(Succeed())
 		g.Expect(obj.Status.DesiredCapacity).To(Equal(ptr.To[int32](4)))
-		g.Expect(harness.IsReady(obj.Generation, obj.Status.ObservedGeneration, obj.Status.Conditions)).To(BeTrue())
+		g.Expect(harness.IsReady(obj)).To(BeTrue())
 	}).WithContext(ctx).WithTimeout(time.Minute).WithPolling(200 * time.Millisecond).Should(Succeed())
 
 	// What an HPA reads: the scale subresource, with a selector that parses and selects no pod.

@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
@@ -188,16 +189,24 @@ func (r ReadyCounts) String() string {
 		r.ReadyTriggers, r.Triggers)
 }
 
+// Object is an object of the operator's kinds: its status holds kstatus conditions and
+// observedGeneration (the accessors in api/v1alpha1).
+type Object interface {
+	client.Object
+	GetConditions() []metav1.Condition
+	GetObservedGeneration() int64
+}
+
 // IsReady reports whether obj's Ready condition is True for its current generation.
-func IsReady(generation, observedGeneration int64, conditions []metav1.Condition) bool {
-	c := meta.FindStatusCondition(conditions, ec2v1alpha1.ConditionReady)
+func IsReady(obj Object) bool {
+	c := meta.FindStatusCondition(obj.GetConditions(), ec2v1alpha1.ConditionReady)
 	if c == nil || c.Status != metav1.ConditionTrue {
 		return false
 	}
-	if observedGeneration != 0 && observedGeneration != generation {
+	if observed := obj.GetObservedGeneration(); observed != 0 && observed != obj.GetGeneration() {
 		return false
 	}
-	return c.ObservedGeneration == 0 || c.ObservedGeneration == generation
+	return c.ObservedGeneration == 0 || c.ObservedGeneration == obj.GetGeneration()
 }
 
 // CountReady lists the fleet's three kinds (one List each, straight from the API server) and
@@ -210,38 +219,24 @@ func (e *Env) CountReady(ctx context.Context, namespace, prefix string) (ReadyCo
 func CountReady(ctx context.Context, c client.Client, namespace, prefix string) (ReadyCounts, error) {
 	var r ReadyCounts
 	opts := []client.ListOption{client.InNamespace(namespace), client.MatchingLabels{FleetLabel: prefix}}
-	var lcs ec2v1alpha1.LaunchConfigurationList
-	if err := c.List(ctx, &lcs, opts...); err != nil {
-		return r, err
-	}
-	for i := range lcs.Items {
-		o := &lcs.Items[i]
-		r.LaunchConfigurations++
-		if IsReady(o.Generation, o.Status.ObservedGeneration, o.Status.Conditions) {
-			r.ReadyLaunchConfigurations++
+	for _, kind := range []struct {
+		list         client.ObjectList
+		total, ready *int
+	}{
+		{&ec2v1alpha1.LaunchConfigurationList{}, &r.LaunchConfigurations, &r.ReadyLaunchConfigurations},
+		{&ec2v1alpha1.AutoScalingGroupList{}, &r.AutoScalingGroups, &r.ReadyAutoScalingGroups},
+		{&ec2v1alpha1.TriggerList{}, &r.Triggers, &r.ReadyTriggers},
+	} {
+		if err := c.List(ctx, kind.list, opts...); err != nil {
+			return r, err
 		}
-	}
-	var gs ec2v1alpha1.AutoScalingGroupList
-	if err := c.List(ctx, &gs, opts...); err != nil {
-		return r, err
-	}
-	for i := range gs.Items {
-		o := &gs.Items[i]
-		r.AutoScalingGroups++
-		if IsReady(o.Generation, o.Status.ObservedGeneration, o.Status.Conditions) {
-			r.ReadyAutoScalingGroups++
-		}
-	}
-	var ts ec2v1alpha1.TriggerList
-	if err := c.List(ctx, &ts, opts...); err != nil {
-		return r, err
-	}
-	for i := range ts.Items {
-		o := &ts.Items[i]
-		r.Triggers++
-		if IsReady(o.Generation, o.Status.ObservedGeneration, o.Status.Conditions) {
-			r.ReadyTriggers++
-		}
+		_ = meta.EachListItem(kind.list, func(o runtime.Object) error {
+			*kind.total++
+			if IsReady(o.(Object)) {
+				*kind.ready++
+			}
+			return nil
+		})
 	}
 	return r, nil
 }

@@ -60,7 +60,7 @@ func TestInputAWSRejects(t *testing.T) {
 			obj := tc.culprit(s)
 
 			eventually(ctx, t, 60*time.Second, "the object to stall with AWS's message", func() error {
-				cur := obj.DeepCopyObject().(client.Object)
+				cur := obj.DeepCopyObject().(harness.Object)
 				if err := get(ctx, cur); err != nil {
 					return err
 				}
@@ -72,7 +72,7 @@ func TestInputAWSRejects(t *testing.T) {
 				if stalled == nil || stalled.Status != metav1.ConditionTrue || stalled.Message != ready.Message {
 					return fmt.Errorf("Stalled is %+v", stalled)
 				}
-				if og := observedGeneration(cur); og != cur.GetGeneration() {
+				if og := cur.GetObservedGeneration(); og != cur.GetGeneration() {
 					return fmt.Errorf("observedGeneration %d, generation %d", og, cur.GetGeneration())
 				}
 				return nil
@@ -102,18 +102,6 @@ func TestInputAWSRejects(t *testing.T) {
 			waitGone(ctx, t, 90*time.Second, s.Objects()...)
 		})
 	}
-}
-
-func observedGeneration(obj client.Object) int64 {
-	switch o := obj.(type) {
-	case *ec2v1alpha1.LaunchConfiguration:
-		return o.Status.ObservedGeneration
-	case *ec2v1alpha1.AutoScalingGroup:
-		return o.Status.ObservedGeneration
-	case *ec2v1alpha1.Trigger:
-		return o.Status.ObservedGeneration
-	}
-	return -1
 }
 
 // warningEvents lists the Warning Events with reason about the named object of namespace ns.

@@ -27,7 +27,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
 	"github.com/autoscale-operator/autoscale-operator/pkg/emulator"
 	"github.com/autoscale-operator/autoscale-operator/test/harness"
 )
@@ -169,16 +168,8 @@ func region() emulator.RegionSnapshot {
 func ownerTag(namespace, name string) string { return "default/" + namespace + "/" + name }
 
 // condition returns obj's condition of type, or nil.
-func condition(obj client.Object, condType string) *metav1.Condition {
-	switch o := obj.(type) {
-	case *ec2v1alpha1.LaunchConfiguration:
-		return meta.FindStatusCondition(o.Status.Conditions, condType)
-	case *ec2v1alpha1.AutoScalingGroup:
-		return meta.FindStatusCondition(o.Status.Conditions, condType)
-	case *ec2v1alpha1.Trigger:
-		return meta.FindStatusCondition(o.Status.Conditions, condType)
-	}
-	return nil
+func condition(obj harness.Object, condType string) *metav1.Condition {
+	return meta.FindStatusCondition(obj.GetConditions(), condType)
 }
 
 // get reads obj fresh from the API server.

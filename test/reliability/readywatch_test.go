@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
+	"github.com/autoscale-operator/autoscale-operator/test/harness"
 )
 
 // readyWatch records, from watch events, every change of the Ready condition's status of every
@@ -52,7 +53,7 @@ func watchReady(t *testing.T, ns string) *readyWatch {
 						return
 					}
 					if ev.Type == watch.Added || ev.Type == watch.Modified {
-						w.observe(ev.Object.(client.Object))
+						w.observe(ev.Object.(harness.Object))
 					}
 				}
 			}
@@ -69,23 +70,16 @@ type readyChange struct {
 	reason string
 }
 
-func (w *readyWatch) observe(obj client.Object) {
-	var conds []metav1.Condition
-	kind := ""
-	switch o := obj.(type) {
-	case *ec2v1alpha1.LaunchConfiguration:
-		conds, kind = o.Status.Conditions, "LaunchConfiguration"
-	case *ec2v1alpha1.AutoScalingGroup:
-		conds, kind = o.Status.Conditions, "AutoScalingGroup"
-	case *ec2v1alpha1.Trigger:
-		conds, kind = o.Status.Conditions, "Trigger"
-	default:
-		return
-	}
+func (w *readyWatch) observe(obj harness.Object) {
 	status, reason := metav1.ConditionUnknown, ""
-	if c := meta.FindStatusCondition(conds, ec2v1alpha1.ConditionReady); c != nil {
+	if c := meta.FindStatusCondition(obj.GetConditions(), ec2v1alpha1.ConditionReady); c != nil {
 		status, reason = c.Status, c.Reason
 	}
+	gvk, err := env.Client.GroupVersionKindFor(obj)
+	if err != nil {
+		return
+	}
+	kind := gvk.Kind
 	key := kind + "/" + obj.GetName()
 	w.mu.Lock()
 	defer w.mu.Unlock()

@@ -143,7 +143,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	must(t, c.Update(ctx, secret))
 	poll(ctx, t, "the launch configuration to roll to the new user data", func() error {
 		cur := getLC(ctx, t, c, lc)
-		if cur.Status.AWSName == firstName || !harness.IsReady(cur.Generation, cur.Status.ObservedGeneration, cur.Status.Conditions) {
+		if cur.Status.AWSName == firstName || !harness.IsReady(cur) {
 			return fmt.Errorf("status.awsName still %s", cur.Status.AWSName)
 		}
 		return nil
@@ -243,39 +243,22 @@ func getLC(ctx context.Context, t *testing.T, c client.Client, lc *ec2v1alpha1.L
 }
 
 // waitReady waits until every object is Ready for its current generation.
-func waitReady(ctx context.Context, t *testing.T, c client.Client, objs ...client.Object) {
+func waitReady(ctx context.Context, t *testing.T, c client.Client, objs ...harness.Object) {
 	t.Helper()
 	poll(ctx, t, "Ready", func() error {
 		for _, o := range objs {
-			u := &unstructured.Unstructured{}
-			u.SetGroupVersionKind(ec2v1alpha1.GroupVersion.WithKind(kindOf(o)))
-			if err := c.Get(ctx, client.ObjectKeyFromObject(o), u); err != nil {
+			cur := o.DeepCopyObject().(harness.Object)
+			if err := c.Get(ctx, client.ObjectKeyFromObject(o), cur); err != nil {
 				return err
 			}
-			var st struct {
-				ObservedGeneration int64              `json:"observedGeneration"`
-				Conditions         []metav1.Condition `json:"conditions"`
-			}
-			raw, _ := json.Marshal(u.Object["status"])
-			_ = json.Unmarshal(raw, &st)
-			if !harness.IsReady(u.GetGeneration(), st.ObservedGeneration, st.Conditions) {
-				return fmt.Errorf("%s %s not Ready: %s", kindOf(o), o.GetName(), raw)
+			if !harness.IsReady(cur) {
+				gvk, _ := c.GroupVersionKindFor(cur)
+				return fmt.Errorf("%s %s not Ready (generation %d, observed %d): %+v", gvk.Kind, cur.GetName(),
+					cur.GetGeneration(), cur.GetObservedGeneration(), cur.GetConditions())
 			}
 		}
 		return nil
 	})
-}
-
-func kindOf(o client.Object) string {
-	switch o.(type) {
-	case *ec2v1alpha1.LaunchConfiguration:
-		return "LaunchConfiguration"
-	case *ec2v1alpha1.AutoScalingGroup:
-		return "AutoScalingGroup"
-	case *ec2v1alpha1.Trigger:
-		return "Trigger"
-	}
-	panic(fmt.Sprintf("unexpected %T", o))
 }
 
 // dumpObjects is every object of the three kinds, in full (metadata, spec, status), as JSON.

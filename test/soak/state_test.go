@@ -88,16 +88,16 @@ func (w *workload) compare(ctx context.Context, cw *cloudwatch.Client) (result, 
 	r.objects = fmt.Sprintf("%d launch configurations, %d groups, %d triggers in %d sets", len(lcs.Items), len(groups.Items), len(triggers.Items), len(w.sets))
 
 	// The API server: exactly the wanted objects, each Ready for its generation.
-	check := func(kind, name string, want bool, obj client.Object, gen, observed int64, conds []metav1.Condition) {
+	check := func(kind, name string, want bool, obj harness.Object) {
 		switch {
 		case want && obj == nil:
 			r.notReady = append(r.notReady, fmt.Sprintf("%s %s was created and never deleted, but is gone (the user's intent was lost)", kind, name))
 		case !want && obj != nil && obj.GetDeletionTimestamp() != nil:
-			r.notReady = append(r.notReady, fmt.Sprintf("%s %s is still being deleted (finalizers %v): %s", kind, name, obj.GetFinalizers(), readyMessage(conds)))
+			r.notReady = append(r.notReady, fmt.Sprintf("%s %s is still being deleted (finalizers %v): %s", kind, name, obj.GetFinalizers(), readyMessage(obj.GetConditions())))
 		case !want && obj != nil:
 			r.notReady = append(r.notReady, fmt.Sprintf("%s %s exists but was never created or was deleted", kind, name))
-		case want && !harness.IsReady(gen, observed, conds):
-			r.notReady = append(r.notReady, fmt.Sprintf("%s %s (generation %d, observed %d): %s", kind, name, gen, observed, readyMessage(conds)))
+		case want && !harness.IsReady(obj):
+			r.notReady = append(r.notReady, fmt.Sprintf("%s %s (generation %d, observed %d): %s", kind, name, obj.GetGeneration(), obj.GetObservedGeneration(), readyMessage(obj.GetConditions())))
 		}
 	}
 	names := map[string]bool{}
@@ -118,20 +118,21 @@ func (w *workload) compare(ctx context.Context, cw *cloudwatch.Client) (result, 
 		if s == nil {
 			s = &set{name: name}
 		}
+		// A missing object is a nil interface, not an interface holding a nil pointer.
 		if o := lcByName[name]; o != nil {
-			check("LaunchConfiguration", name, s.lc, o, o.Generation, o.Status.ObservedGeneration, o.Status.Conditions)
+			check("LaunchConfiguration", name, s.lc, o)
 		} else {
-			check("LaunchConfiguration", name, s.lc, nil, 0, 0, nil)
+			check("LaunchConfiguration", name, s.lc, nil)
 		}
 		if o := groupByName[name]; o != nil {
-			check("AutoScalingGroup", name, s.group, o, o.Generation, o.Status.ObservedGeneration, o.Status.Conditions)
+			check("AutoScalingGroup", name, s.group, o)
 		} else {
-			check("AutoScalingGroup", name, s.group, nil, 0, 0, nil)
+			check("AutoScalingGroup", name, s.group, nil)
 		}
 		if o := triggerByName[name]; o != nil {
-			check("Trigger", name, s.trigger, o, o.Generation, o.Status.ObservedGeneration, o.Status.Conditions)
+			check("Trigger", name, s.trigger, o)
 		} else {
-			check("Trigger", name, s.trigger, nil, 0, 0, nil)
+			check("Trigger", name, s.trigger, nil)
 		}
 	}
 
