@@ -21,9 +21,6 @@ import (
 	"github.com/autoscale-operator/autoscale-operator/internal/cloud"
 )
 
-// groupDeleteInProgress is the Status AWS reports while it deletes a group.
-const groupDeleteInProgress = "Delete in progress"
-
 // AutoScalingGroupReconciler reconciles AutoScalingGroup objects.
 type AutoScalingGroupReconciler struct {
 	base
@@ -90,19 +87,19 @@ func (r *AutoScalingGroupReconciler) reconcileNormal(ctx context.Context, g *ec2
 			return r.soonResult(progressRequeue), nil
 		}
 	}
-	if current.Status == groupDeleteInProgress {
+	if current.Deleting() {
 		c.markProgressing(ec2v1alpha1.ReasonProgressing, "AWS is deleting a group of this name; it will be recreated once it is gone")
 		return r.soonResult(progressRequeue), nil
 	}
 
-	decision, conflictMsg := decideOwnership(current.OwnerTag(), in.OwnerTag, g.Annotations[ec2v1alpha1.AdoptAnnotation] == "true")
+	decision, conflictMsg := current.Ownership(in.OwnerTag, g.Annotations[ec2v1alpha1.AdoptAnnotation] == "true")
 	switch decision {
-	case conflicting:
+	case cloud.Conflicting:
 		// Touch nothing; an annotation or a rename brings us back. The periodic sync notices
 		// when the other group goes away.
 		c.markStalled(ec2v1alpha1.ReasonConflict, conflictMsg)
 		return r.syncResult(), nil
-	case adoptable:
+	case cloud.Adoptable:
 		if err := svc.SetOwnerTag(ctx, name, in.OwnerTag); err != nil {
 			return r.awsFailure(ctx, c, err)
 		}
@@ -118,7 +115,7 @@ func (r *AutoScalingGroupReconciler) reconcileNormal(ctx context.Context, g *ec2
 		wrote = true
 		r.event(g, corev1.EventTypeNormal, "Updated", "Update", "Updated Auto Scaling group %s to match the spec", name)
 	}
-	if updated || decision == adoptable {
+	if updated || decision == cloud.Adoptable {
 		if current, err = svc.DescribeGroup(ctx, name, 0); err != nil {
 			return r.awsFailure(ctx, c, err)
 		}
@@ -251,7 +248,7 @@ func (r *AutoScalingGroupReconciler) reconcileDelete(ctx context.Context, g *ec2
 
 	g.Status.DesiredCapacity = ptr.To(current.DesiredCapacity)
 	g.Status.Instances, g.Status.InstanceCounts, g.Status.InServiceCount = summarizeInstances(current.Instances, maxInstancesInStatus)
-	if current.Status == groupDeleteInProgress {
+	if current.Deleting() {
 		c.markProgressing(ec2v1alpha1.ReasonDeleting, fmt.Sprintf("AWS is deleting the group (%d instances left)", len(current.Instances)))
 		return r.soonResult(progressRequeue), nil
 	}

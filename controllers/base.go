@@ -40,7 +40,7 @@ const (
 	// progressRequeue is how soon an object whose AWS resource is changing (an activity in progress,
 	// a group scaling to zero) is looked at again.
 	progressRequeue = 5 * time.Second
-	// busyRequeue is the wait after AWS said "not now" (ScalingActivityInProgress, ResourceInUse).
+	// busyRequeue is the wait after AWS said it is busy with the resource (cloud.IsBusy).
 	busyRequeue = 10 * time.Second
 	// inUseRequeue is how often a launch configuration waiting for groups to let go of it checks again.
 	inUseRequeue = 15 * time.Second
@@ -175,13 +175,6 @@ func awsMessage(err error) string {
 	return err.Error()
 }
 
-// busyCodes are the "not now" answers worth a quick second look; other wait-and-requeue errors
-// (quotas, credentials) need someone to act and are looked at once per sync period.
-var busyCodes = map[string]bool{
-	"ScalingActivityInProgress": true, "ScalingActivityInProgressFault": true,
-	"ResourceInUse": true, "ResourceInUseFault": true, "InstanceRefreshInProgress": true,
-}
-
 // awsFailure records an AWS error in the conditions and says how to go on: terminal errors
 // (AWS rejected the spec) stall the object and are not retried until the spec changes; "not now"
 // errors requeue after a pause; anything else goes back to the workqueue's exponential backoff.
@@ -202,7 +195,9 @@ func (b *base) awsFailure(ctx context.Context, c conditions, err error) (ctrl.Re
 		return ctrl.Result{}, reconcile.TerminalError(err)
 	case cloud.ClassWaitAndRequeue:
 		c.markProgressing(ec2v1alpha1.ReasonAWSError, msg)
-		if busyCodes[ce.Code] {
+		// AWS busy with the resource is worth a quick second look; the other waits (quotas,
+		// credentials) need someone to act and are looked at once per sync period.
+		if cloud.IsBusy(err) {
 			return b.soonResult(busyRequeue), nil
 		}
 		return b.syncResult(), nil

@@ -1,13 +1,13 @@
 package controllers
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"time"
 
 	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
+	"github.com/autoscale-operator/autoscale-operator/internal/cloud"
 )
 
 // maxInstancesInStatus caps status.instances so a big group never pushes the object past etcd's
@@ -16,9 +16,6 @@ const maxInstancesInStatus = 100
 
 // defaultActivityHistoryLimit applies when spec.activityHistoryLimit is unset (the CRD defaults it too).
 const defaultActivityHistoryLimit = 10
-
-// Lifecycle state that counts as serving.
-const lifecycleInService = "InService"
 
 // summarizeInstances returns at most max instances (sorted by ID, so status does not churn when
 // AWS reorders them), the complete counts by lifecycle state, and the InService count.
@@ -39,7 +36,7 @@ func summarizeInstances(all []ec2v1alpha1.InstanceStatus, max int) ([]ec2v1alpha
 	if len(sorted) > max {
 		sorted = sorted[:max]
 	}
-	return sorted, counts, counts[lifecycleInService]
+	return sorted, counts, counts[cloud.LifecycleInService]
 }
 
 // activityFinished says whether an activity's status code is final.
@@ -141,31 +138,6 @@ func groupChanged(prev, next *ec2v1alpha1.AutoScalingGroupStatus) bool {
 		return true
 	}
 	return !slices.Equal(prev.Instances, next.Instances)
-}
-
-// ownership is what to do with a same-named group found in AWS.
-type ownership int
-
-const (
-	owned       ownership = iota // it carries our owner tag
-	adoptable                    // untagged, and the object asks to adopt it
-	conflicting                  // untagged without the annotation, or someone else's
-)
-
-// decideOwnership compares a group's owner tag with ours.
-func decideOwnership(actual, ours string, adopt bool) (ownership, string) {
-	switch {
-	case actual == ours:
-		return owned, ""
-	case actual == "" && adopt:
-		return adoptable, ""
-	case actual == "":
-		return conflicting, fmt.Sprintf("An Auto Scaling group with this name already exists and is not managed by the operator; "+
-			"annotate the object with %s: \"true\" to adopt it, or rename the object", ec2v1alpha1.AdoptAnnotation)
-	default:
-		return conflicting, fmt.Sprintf("An Auto Scaling group with this name is managed by %s (owner tag %s); it is left alone: rename the object",
-			actual, ec2v1alpha1.OwnerTagKey)
-	}
 }
 
 // activityEventNote is the Event text of a new activity, without anything from user data.

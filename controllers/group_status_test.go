@@ -161,31 +161,6 @@ func TestGroupChanged(t *testing.T) {
 	}
 }
 
-func TestDecideOwnership(t *testing.T) {
-	ours := "c1/ns/g"
-	tests := []struct {
-		actual string
-		adopt  bool
-		want   ownership
-	}{
-		{ours, false, owned},
-		{ours, true, owned},
-		{"", true, adoptable},
-		{"", false, conflicting},
-		{"c2/ns/g", true, conflicting},
-		{"c1/other/g", false, conflicting},
-	}
-	for _, tt := range tests {
-		got, msg := decideOwnership(tt.actual, ours, tt.adopt)
-		if got != tt.want {
-			t.Errorf("decideOwnership(%q, adopt=%v) = %v, want %v", tt.actual, tt.adopt, got, tt.want)
-		}
-		if got == conflicting && msg == "" {
-			t.Errorf("conflict without a message for %q", tt.actual)
-		}
-	}
-}
-
 func TestReadyTransitionWarning(t *testing.T) {
 	aws := &metav1.Condition{Type: "Ready", Status: metav1.ConditionFalse, Reason: ec2v1alpha1.ReasonAWSError, Message: "AWS Throttling: Rate exceeded"}
 	tests := []struct {

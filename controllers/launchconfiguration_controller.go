@@ -162,8 +162,8 @@ func (r *LaunchConfigurationReconciler) deleteIfUnused(ctx context.Context, svc 
 		return false, users, nil
 	}
 	if err := svc.DeleteLaunchConfiguration(ctx, name); err != nil {
-		if cloud.ClassOf(err) == cloud.ClassWaitAndRequeue {
-			// ResourceInUse: a group took it between our look and the delete.
+		if cloud.IsWaitAndRequeue(err) {
+			// In use: a group took it between our look and the delete.
 			return false, nil, nil
 		}
 		return false, nil, err

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
+	"github.com/autoscale-operator/autoscale-operator/internal/cloud"
 )
 
 // AWS name limits. Launch configuration, group, policy and alarm names are all at most 255 characters.
@@ -118,19 +119,13 @@ func alarmName(groupAWSName string, trigger *ec2v1alpha1.Trigger, bound string) 
 	return boundedName(maxAWSNameLen, bound, groupAWSName, trigger.Namespace, trigger.Name)
 }
 
-// Adjustment types of SimpleScaling policies.
-const (
-	adjustmentChangeInCapacity        = "ChangeInCapacity"
-	adjustmentPercentChangeInCapacity = "PercentChangeInCapacity"
-)
-
 // parseScaleIncrement turns boto's breach scale increment ("10", "-5", "+3", "-10%") into a
 // SimpleScaling adjustment type and amount.
 func parseScaleIncrement(s string) (adjustmentType string, amount int32, err error) {
 	v := strings.TrimSpace(s)
-	adjustmentType = adjustmentChangeInCapacity
+	adjustmentType = cloud.AdjustmentChangeInCapacity
 	if strings.HasSuffix(v, "%") {
-		adjustmentType = adjustmentPercentChangeInCapacity
+		adjustmentType = cloud.AdjustmentPercentChangeInCapacity
 		v = strings.TrimSuffix(v, "%")
 	}
 	if v == "" || strings.ContainsAny(v, " \t") {

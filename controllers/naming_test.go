@@ -7,6 +7,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
+	"github.com/autoscale-operator/autoscale-operator/internal/cloud"
 )
 
 func TestBoundedName(t *testing.T) {
@@ -128,12 +129,12 @@ func TestParseScaleIncrement(t *testing.T) {
 		want     int32
 		wantErr  bool
 	}{
-		{"10", adjustmentChangeInCapacity, 10, false},
-		{"-5", adjustmentChangeInCapacity, -5, false},
-		{"+3", adjustmentChangeInCapacity, 3, false},
-		{"0", adjustmentChangeInCapacity, 0, false},
-		{"-10%", adjustmentPercentChangeInCapacity, -10, false},
-		{"10%", adjustmentPercentChangeInCapacity, 10, false},
+		{"10", cloud.AdjustmentChangeInCapacity, 10, false},
+		{"-5", cloud.AdjustmentChangeInCapacity, -5, false},
+		{"+3", cloud.AdjustmentChangeInCapacity, 3, false},
+		{"0", cloud.AdjustmentChangeInCapacity, 0, false},
+		{"-10%", cloud.AdjustmentPercentChangeInCapacity, -10, false},
+		{"10%", cloud.AdjustmentPercentChangeInCapacity, 10, false},
 		{"", "", 0, true},
 		{"%", "", 0, true},
 		{"ten", "", 0, true},
@@ -159,7 +160,7 @@ func FuzzParseScaleIncrement(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		typ, _, err := parseScaleIncrement(s)
-		if err == nil && typ != adjustmentChangeInCapacity && typ != adjustmentPercentChangeInCapacity {
+		if err == nil && typ != cloud.AdjustmentChangeInCapacity && typ != cloud.AdjustmentPercentChangeInCapacity {
 			t.Errorf("parseScaleIncrement(%q) returned type %q", s, typ)
 		}
 	})

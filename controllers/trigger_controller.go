@@ -98,9 +98,8 @@ func (r *TriggerReconciler) reconcileNormal(ctx context.Context, t *ec2v1alpha1.
 	}
 	for i, current := range existing {
 		if current != nil {
-			if decision, msg := decideOwnership(current.OwnerTag, parts[i].alarm.OwnerTag, adopt); decision == conflicting {
-				c.markStalled(ec2v1alpha1.ReasonConflict, fmt.Sprintf("CloudWatch alarm %s: %s", parts[i].alarm.Name,
-					strings.Replace(msg, "An Auto Scaling group", "An alarm", 1)))
+			if decision, msg := current.Ownership(parts[i].alarm.OwnerTag, adopt); decision == cloud.Conflicting {
+				c.markStalled(ec2v1alpha1.ReasonConflict, msg)
 				return r.syncResult(), nil
 			}
 		}
@@ -158,11 +157,10 @@ func (r *TriggerReconciler) reconcileNormal(ctx context.Context, t *ec2v1alpha1.
 	for _, tr := range []struct{ before, after *ec2v1alpha1.AlarmStatus }{{prevUpper, alarms[0]}, {prevLower, alarms[1]}} {
 		if note := alarmTransition(tr.before, tr.after); note != "" {
 			eventType := corev1.EventTypeNormal
-			if tr.after.State == alarmStateAlarm {
+			if tr.after.State == cloud.AlarmStateAlarm {
 				eventType = corev1.EventTypeWarning
 			}
-			alarm := &corev1.ObjectReference{APIVersion: "monitoring.amazonaws.com/2010-08-01", Kind: "MetricAlarm", Name: tr.after.Name}
-			r.eventAbout(t, alarm, eventType, "AlarmStateChanged", "Observe", "%s", note)
+			r.eventAbout(t, cloud.AlarmReference(tr.after.Name), eventType, "AlarmStateChanged", "Observe", "%s", note)
 		}
 	}
 	c.markReady(ec2v1alpha1.ReasonReconciled, fmt.Sprintf("Policies and alarms are in place on group %s; state %s", g.Status.AWSName, t.Status.State))

@@ -13,13 +13,6 @@ const (
 	boundLower = "lower"
 )
 
-// CloudWatch alarm states.
-const (
-	alarmStateOK               = "OK"
-	alarmStateAlarm            = "ALARM"
-	alarmStateInsufficientData = "INSUFFICIENT_DATA"
-)
-
 // triggerPart is one bound of a trigger in AWS terms: its policy, and its alarm (whose action,
 // the policy's ARN, is filled in once the policy exists).
 type triggerPart struct {
@@ -40,7 +33,7 @@ func planTrigger(t *ec2v1alpha1.Trigger, groupName, owner string) ([2]triggerPar
 		dims[d.Name] = d.Value
 	}
 	if len(dims) == 0 {
-		dims["AutoScalingGroupName"] = groupName
+		dims[cloud.GroupDimension] = groupName
 	}
 	metric := t.Spec.MetricName
 	if metric == "" {
@@ -58,8 +51,8 @@ func planTrigger(t *ec2v1alpha1.Trigger, groupName, owner string) ([2]triggerPar
 		bound, increment, comparison string
 		threshold                    float64
 	}{
-		{boundUpper, t.Spec.UpperBreachScaleIncrement, "GreaterThanThreshold", t.Spec.UpperThreshold},
-		{boundLower, t.Spec.LowerBreachScaleIncrement, "LessThanThreshold", t.Spec.LowerThreshold},
+		{boundUpper, t.Spec.UpperBreachScaleIncrement, cloud.GreaterThanThreshold, t.Spec.UpperThreshold},
+		{boundLower, t.Spec.LowerBreachScaleIncrement, cloud.LessThanThreshold, t.Spec.LowerThreshold},
 	} {
 		adjType, amount, err := parseScaleIncrement(b.increment)
 		if err != nil {
@@ -101,11 +94,11 @@ func triggerState(upper, lower *ec2v1alpha1.AlarmStatus) string {
 		return a.State
 	}
 	switch {
-	case state(upper) == alarmStateAlarm:
+	case state(upper) == cloud.AlarmStateAlarm:
 		return ec2v1alpha1.TriggerStateScalingUp
-	case state(lower) == alarmStateAlarm:
+	case state(lower) == cloud.AlarmStateAlarm:
 		return ec2v1alpha1.TriggerStateScalingDown
-	case state(upper) == alarmStateOK && state(lower) == alarmStateOK:
+	case state(upper) == cloud.AlarmStateOK && state(lower) == cloud.AlarmStateOK:
 		return ec2v1alpha1.TriggerStateIdle
 	default:
 		return ec2v1alpha1.TriggerStateInsufficientData

@@ -6,6 +6,10 @@ import (
 	"context"
 	"time"
 
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	corev1 "k8s.io/api/core/v1"
+
 	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
 )
 
@@ -107,9 +111,18 @@ type Group struct {
 	MaxInstanceLifetime               int32
 	NewInstancesProtectedFromScaleIn  bool
 	CapacityRebalance                 bool
-	Status                            string // "Delete in progress" while AWS deletes it
+	Status                            string // groupStatusDeleting while AWS deletes it
 	Instances                         []ec2v1alpha1.InstanceStatus
 }
+
+// groupStatusDeleting is the Status AWS reports while it deletes a group.
+const groupStatusDeleting = "Delete in progress"
+
+// Deleting reports whether AWS is deleting the group.
+func (g *Group) Deleting() bool { return g.Status == groupStatusDeleting }
+
+// LifecycleInService is the lifecycle state of an instance that serves.
+const LifecycleInService = string(astypes.LifecycleStateInService)
 
 // OwnerTag returns the value of the group's owner tag, or "".
 func (g *Group) OwnerTag() string {
@@ -165,6 +178,27 @@ type AlarmInput struct {
 	AlarmActions       []string
 	// OwnerTag is the value of the owner tag set on the alarm.
 	OwnerTag string
+}
+
+// The comparison operators of a trigger's two alarms.
+const (
+	GreaterThanThreshold = string(cwtypes.ComparisonOperatorGreaterThanThreshold)
+	LessThanThreshold    = string(cwtypes.ComparisonOperatorLessThanThreshold)
+)
+
+// GroupDimension is the metric dimension that selects a group's instances.
+const GroupDimension = "AutoScalingGroupName"
+
+// Alarm states (Alarm.StateValue).
+const (
+	AlarmStateOK               = string(cwtypes.StateValueOk)
+	AlarmStateAlarm            = string(cwtypes.StateValueAlarm)
+	AlarmStateInsufficientData = string(cwtypes.StateValueInsufficientData)
+)
+
+// AlarmReference names an alarm as the related object of a Kubernetes Event.
+func AlarmReference(name string) *corev1.ObjectReference {
+	return &corev1.ObjectReference{APIVersion: "monitoring.amazonaws.com/2010-08-01", Kind: "MetricAlarm", Name: name}
 }
 
 // Alarm is a metric alarm as CloudWatch reports it. AlarmInput.OwnerTag is the alarm's owner

@@ -148,6 +148,13 @@ var errorClasses = map[string]Class{
 	"NotFound":                  ClassNotFound,
 }
 
+// busyCodes are the wait-and-requeue answers that say AWS is working on the resource and will be
+// done soon; the rest of that class (quotas, credentials) needs someone to act first.
+var busyCodes = map[string]bool{
+	"ScalingActivityInProgress": true, "ScalingActivityInProgressFault": true,
+	"ResourceInUse": true, "ResourceInUseFault": true, "InstanceRefreshInProgress": true,
+}
+
 // messageRules refine ValidationError, Auto Scaling's catch-all, by the message and the action:
 // it says "not found" both for the resource an action is about (NotFound) and for one the request
 // merely refers to, such as the launch configuration a group is created with (not NotFound:
@@ -252,3 +259,7 @@ func IsTerminal(err error) bool { return err != nil && ClassOf(err) == ClassTerm
 
 // IsWaitAndRequeue reports whether err says AWS is busy with the resource: look again later.
 func IsWaitAndRequeue(err error) bool { return err != nil && ClassOf(err) == ClassWaitAndRequeue }
+
+// IsBusy reports whether err says AWS is working on the resource (a scaling activity, a group
+// still using it, an instance refresh) and will let go of it soon: worth a quick second look.
+func IsBusy(err error) bool { return IsWaitAndRequeue(err) && busyCodes[ErrorCode(err)] }
