@@ -165,11 +165,10 @@ func (r *AutoScalingGroupReconciler) observe(ctx context.Context, svc cloud.Serv
 	next.Activities = merged
 	for _, a := range added {
 		eventType := corev1.EventTypeNormal
-		if a.StatusCode == "Failed" {
+		if cloud.ActivityFailed(a) {
 			eventType = corev1.EventTypeWarning
 		}
-		activity := &corev1.ObjectReference{APIVersion: "autoscaling.amazonaws.com/2011-01-01", Kind: "ScalingActivity", Name: a.ActivityID}
-		r.eventAbout(g, activity, eventType, "ScalingActivity", "Scale", "%s", activityEventNote(a))
+		r.eventAbout(g, cloud.ActivityReference(a.ActivityID), eventType, "ScalingActivity", "Scale", "%s", activityEventNote(a))
 	}
 	return nil
 }
@@ -185,7 +184,7 @@ func (r *AutoScalingGroupReconciler) judge(g *ec2v1alpha1.AutoScalingGroup, c co
 	case updated:
 		c.markProgressing(ec2v1alpha1.ReasonProgressing, "Updated the group to match the spec; waiting for it to settle")
 	case inProgress || st.InServiceCount < desired:
-		if !inProgress && len(st.Activities) > 0 && st.Activities[0].StatusCode == "Failed" {
+		if !inProgress && len(st.Activities) > 0 && cloud.ActivityFailed(st.Activities[0]) {
 			c.markProgressing(ec2v1alpha1.ReasonAWSError, fmt.Sprintf("%d of %d instances InService; the latest scaling activity failed: %s",
 				st.InServiceCount, desired, st.Activities[0].StatusMessage))
 			return r.soonResult(busyRequeue)

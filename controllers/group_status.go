@@ -39,18 +39,9 @@ func summarizeInstances(all []ec2v1alpha1.InstanceStatus, max int) ([]ec2v1alpha
 	return sorted, counts, counts[cloud.LifecycleInService]
 }
 
-// activityFinished says whether an activity's status code is final.
-func activityFinished(a ec2v1alpha1.Activity) bool {
-	switch a.StatusCode {
-	case "Successful", "Failed", "Cancelled":
-		return true
-	}
-	return false
-}
-
 // anyActivityInProgress reports whether some activity has not finished.
 func anyActivityInProgress(acts []ec2v1alpha1.Activity) bool {
-	return slices.ContainsFunc(acts, func(a ec2v1alpha1.Activity) bool { return !activityFinished(a) })
+	return slices.ContainsFunc(acts, func(a ec2v1alpha1.Activity) bool { return !cloud.ActivityDone(a) })
 }
 
 // activitiesSince is the point from which to ask AWS for activities: the start of the oldest
@@ -67,7 +58,7 @@ func activitiesSince(known []ec2v1alpha1.Activity) time.Time {
 		if t.After(since) {
 			since = t
 		}
-		if !activityFinished(a) && (oldestOpen.IsZero() || t.Before(oldestOpen)) {
+		if !cloud.ActivityDone(a) && (oldestOpen.IsZero() || t.Before(oldestOpen)) {
 			oldestOpen = t
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
+	"github.com/autoscale-operator/autoscale-operator/internal/cloud"
 )
 
 // Resource states counted by autoscale_operator_resources.
@@ -138,11 +139,11 @@ func (m *Metrics) observeGroup(key types.NamespacedName, prev, next *ec2v1alpha1
 func newlyFinished(prev, next []ec2v1alpha1.Activity) []ec2v1alpha1.Activity {
 	done := make(map[string]bool, len(prev))
 	for _, a := range prev {
-		done[a.ActivityID] = activityFinished(a)
+		done[a.ActivityID] = cloud.ActivityDone(a)
 	}
 	var out []ec2v1alpha1.Activity
 	for _, a := range next {
-		if activityFinished(a) && !done[a.ActivityID] {
+		if cloud.ActivityDone(a) && !done[a.ActivityID] {
 			out = append(out, a)
 		}
 	}

@@ -137,6 +137,19 @@ func (g *Group) OwnerTag() string {
 // Activity is a scaling activity as AWS reports it.
 type Activity = ec2v1alpha1.Activity
 
+// ActivityDone reports whether the activity reached a final status and will not change again.
+func ActivityDone(a Activity) bool { return activityDone(&a) }
+
+// ActivityFailed reports whether the activity ended in failure.
+func ActivityFailed(a Activity) bool {
+	return a.StatusCode == string(astypes.ScalingActivityStatusCodeFailed)
+}
+
+// ActivityReference names a scaling activity as the related object of a Kubernetes Event.
+func ActivityReference(id string) *corev1.ObjectReference {
+	return &corev1.ObjectReference{APIVersion: "autoscaling.amazonaws.com/2011-01-01", Kind: "ScalingActivity", Name: id}
+}
+
 // PolicyInput is the desired SimpleScaling policy.
 type PolicyInput struct {
 	Group string
