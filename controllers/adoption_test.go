@@ -35,7 +35,7 @@ var _ = Describe("Adoption and conflicts", func() {
 				create(lc)
 				waitReady(lc)
 				spec := h.group(name, "lc", 1, 1).Spec
-				Expect(h.view.CreateGroup(context.Background(), &cloud.GroupInput{
+				Expect(h.view.AutoScaling.CreateGroup(context.Background(), &cloud.GroupInput{
 					Name: name, LaunchConfigurationName: get(lc).Status.AWSName, Spec: &spec, OwnerTag: owner,
 				})).To(Succeed())
 			}
@@ -93,7 +93,7 @@ var _ = Describe("Adoption and conflicts", func() {
 				Expect(ag).NotTo(BeNil(), "deleting the object leaves someone else's group")
 				Expect(ag.OwnerTag()).To(Equal(other))
 				Expect(ag.MinSize).To(Equal(int32(1)))
-				Expect(h.view.DeleteGroup(context.Background(), name, true)).To(Succeed())
+				Expect(h.view.AutoScaling.DeleteGroup(context.Background(), name, true)).To(Succeed())
 			})
 		})
 	}

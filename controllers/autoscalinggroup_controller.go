@@ -51,7 +51,7 @@ func (r *AutoScalingGroupReconciler) reconcileNormal(ctx context.Context, g *ec2
 		c.markProgressing(ec2v1alpha1.ReasonLaunchConfigurationNotReady, msg)
 		return r.syncResult(), nil
 	}
-	svc := r.service(g.Spec.Region)
+	svc := r.services(g.Spec.Region).AutoScaling
 	if err := r.ensureFinalizer(ctx, g, p); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -133,7 +133,7 @@ func (r *AutoScalingGroupReconciler) reconcileNormal(ctx context.Context, g *ec2
 
 // observe writes what AWS reports of the group into status, fetching scaling activities only when
 // something moved, and emits one Event per new activity.
-func (r *AutoScalingGroupReconciler) observe(ctx context.Context, svc cloud.Service, g *ec2v1alpha1.AutoScalingGroup, current *cloud.Group, wrote bool) error {
+func (r *AutoScalingGroupReconciler) observe(ctx context.Context, svc cloud.AutoScaling, g *ec2v1alpha1.AutoScalingGroup, current *cloud.Group, wrote bool) error {
 	prev := g.Status.DeepCopy()
 	next := &g.Status
 	defer r.opts.Metrics.observeGroup(client.ObjectKeyFromObject(g), prev, next)
@@ -219,7 +219,7 @@ func (r *AutoScalingGroupReconciler) reconcileDelete(ctx context.Context, g *ec2
 		return ctrl.Result{}, nil
 	}
 	name := g.Name
-	svc := r.service(g.Spec.Region)
+	svc := r.services(g.Spec.Region).AutoScaling
 	current, err := svc.DescribeGroup(ctx, name, 0)
 	if err != nil {
 		return r.awsFailure(ctx, c, err)

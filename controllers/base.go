@@ -49,15 +49,15 @@ const (
 // workqueueRL is the queue event handlers add requests to.
 type workqueueRL = workqueue.TypedRateLimitingInterface[reconcile.Request]
 
-// Services gives the AWS service of a region; cloud.Provider implements it.
-type Services interface {
-	Service(region string) cloud.Service
+// Cloud gives the AWS services of a location; *cloud.Provider implements it.
+type Cloud interface {
+	Services(cloud.Location) cloud.Services
 }
 
 // Options configure the reconcilers; the manager fills them from its flags.
 type Options struct {
-	// Cloud gives one cloud.Service per region.
-	Cloud Services
+	// Cloud gives the AWS services of each location.
+	Cloud Cloud
 	// DefaultRegion is the region of objects whose spec.region is empty.
 	DefaultRegion string
 	// ClusterID goes into the owner tag, <cluster-id>/<namespace>/<name>, so several clusters can
@@ -110,12 +110,12 @@ func (b *base) controllerOptions() controller.Options {
 	}
 }
 
-// service returns the AWS service of the object's region.
-func (b *base) service(region string) cloud.Service {
+// services returns the AWS services of an object's region (its spec.region, else the default).
+func (b *base) services(region string) cloud.Services {
 	if region == "" {
 		region = b.opts.DefaultRegion
 	}
-	return b.opts.Cloud.Service(region)
+	return b.opts.Cloud.Services(cloud.Location{Region: region})
 }
 
 // syncResult is the periodic requeue, jittered ±10 % so objects created together do not poll AWS in lockstep.

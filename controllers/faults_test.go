@@ -99,9 +99,9 @@ var _ = Describe("AWS errors", func() {
 		create(g)
 		waitReady(g, h.tickClock(10*time.Second))
 		lcName := get(lc).Status.AWSName
-		Expect(h.view.DeleteGroup(context.Background(), "vanished", true)).To(Succeed())
+		Expect(h.view.AutoScaling.DeleteGroup(context.Background(), "vanished", true)).To(Succeed())
 		Eventually(func() bool { h.aws.clock.Advance(time.Minute); return awsGroup(h, "vanished")() == nil }, convergeTimeout, pollInterval).Should(BeTrue())
-		Expect(h.view.DeleteLaunchConfiguration(context.Background(), lcName)).To(Succeed())
+		Expect(h.view.AutoScaling.DeleteLaunchConfiguration(context.Background(), lcName)).To(Succeed())
 
 		deleteObj(g)
 		deleteObj(lc)
@@ -120,12 +120,12 @@ var _ = Describe("AWS errors", func() {
 		current := awsGroup(h, "drifty")()
 		drifted := get(g).Spec.DeepCopy()
 		drifted.MaxSize = 9
-		_, err := h.view.UpdateGroup(context.Background(), &cloud.GroupInput{Name: "drifty", LaunchConfigurationName: current.LaunchConfigurationName, Spec: drifted, OwnerTag: current.OwnerTag()}, current)
+		_, err := h.view.AutoScaling.UpdateGroup(context.Background(), &cloud.GroupInput{Name: "drifty", LaunchConfigurationName: current.LaunchConfigurationName, Spec: drifted, OwnerTag: current.OwnerTag()}, current)
 		Expect(err).NotTo(HaveOccurred())
 		Eventually(func() int32 { return awsGroup(h, "drifty")().MaxSize }, convergeTimeout, pollInterval).Should(Equal(int32(3)))
 
 		By("someone deleting the launch configuration and the group")
-		Expect(h.view.DeleteGroup(context.Background(), "drifty", true)).To(Succeed())
+		Expect(h.view.AutoScaling.DeleteGroup(context.Background(), "drifty", true)).To(Succeed())
 		Eventually(func() bool {
 			h.aws.clock.Advance(time.Minute)
 			return awsGroup(h, "drifty")() != nil && awsGroup(h, "drifty")().Status == ""

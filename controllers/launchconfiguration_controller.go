@@ -65,7 +65,7 @@ func (r *LaunchConfigurationReconciler) reconcileNormal(ctx context.Context, lc 
 	name := launchConfigurationAWSName(lc.Namespace, lc.Name, launchConfigurationSpecHash(&lc.Spec, userData))
 	logger := log.FromContext(ctx).WithValues("awsName", name)
 
-	svc := r.service(lc.Spec.Region)
+	svc := r.services(lc.Spec.Region).AutoScaling
 	// The finalizer and the name go into the object before anything is created in AWS.
 	controllerutil.AddFinalizer(lc, Finalizer)
 	setRecordedNames(lc, addName(recordedNames(lc), name))
@@ -116,7 +116,7 @@ func (r *LaunchConfigurationReconciler) reconcileNormal(ctx context.Context, lc 
 
 // cleanupOldVersions deletes the earlier versions of this launch configuration that no group uses
 // any more. It reports whether some are still in use.
-func (r *LaunchConfigurationReconciler) cleanupOldVersions(ctx context.Context, svc cloud.Service, lc *ec2v1alpha1.LaunchConfiguration, p *patcher, current string) (bool, error) {
+func (r *LaunchConfigurationReconciler) cleanupOldVersions(ctx context.Context, svc cloud.AutoScaling, lc *ec2v1alpha1.LaunchConfiguration, p *patcher, current string) (bool, error) {
 	names := recordedNames(lc)
 	pending := false
 	var firstErr error
@@ -146,7 +146,7 @@ func (r *LaunchConfigurationReconciler) cleanupOldVersions(ctx context.Context, 
 
 // deleteIfUnused deletes the named launch configuration unless a group uses it; gone reports
 // whether it no longer exists, users names the groups that keep it.
-func (r *LaunchConfigurationReconciler) deleteIfUnused(ctx context.Context, svc cloud.Service, name string) (gone bool, users []string, err error) {
+func (r *LaunchConfigurationReconciler) deleteIfUnused(ctx context.Context, svc cloud.AutoScaling, name string) (gone bool, users []string, err error) {
 	existing, err := svc.DescribeLaunchConfiguration(ctx, name)
 	if err != nil {
 		return false, nil, err
@@ -190,7 +190,7 @@ func (r *LaunchConfigurationReconciler) reconcileDelete(ctx context.Context, lc 
 		return ctrl.Result{}, nil
 	}
 
-	svc := r.service(lc.Spec.Region)
+	svc := r.services(lc.Spec.Region).AutoScaling
 	inUse := map[string][]string{}
 	var firstErr error
 	for _, name := range names {

@@ -37,7 +37,7 @@ func writeCalls(calls map[string]int64) map[string]int64 {
 
 func awsGroup(h *harness, name string) func() *cloud.Group {
 	return func() *cloud.Group {
-		g, err := h.view.DescribeGroup(context.Background(), name, 0)
+		g, err := h.view.AutoScaling.DescribeGroup(context.Background(), name, 0)
 		Expect(err).NotTo(HaveOccurred())
 		return g
 	}
@@ -45,7 +45,7 @@ func awsGroup(h *harness, name string) func() *cloud.Group {
 
 func awsLaunchConfiguration(h *harness, name string) func() *cloud.LaunchConfiguration {
 	return func() *cloud.LaunchConfiguration {
-		lc, err := h.view.DescribeLaunchConfiguration(context.Background(), name)
+		lc, err := h.view.AutoScaling.DescribeLaunchConfiguration(context.Background(), name)
 		Expect(err).NotTo(HaveOccurred())
 		return lc
 	}
@@ -151,9 +151,9 @@ var _ = Describe("LaunchConfiguration and AutoScalingGroup lifecycle", func() {
 				Expect(awsLaunchConfiguration(h, lcName)()).NotTo(BeNil())
 
 				// Leave the backend clean.
-				Expect(h.view.DeleteGroup(ctx, name, true)).To(Succeed())
+				Expect(h.view.AutoScaling.DeleteGroup(ctx, name, true)).To(Succeed())
 				Eventually(func() *cloud.Group { h.tickClock(time.Minute)(); return awsGroup(h, name)() }, convergeTimeout, pollInterval).Should(BeNil())
-				Expect(h.view.DeleteLaunchConfiguration(ctx, lcName)).To(Succeed())
+				Expect(h.view.AutoScaling.DeleteLaunchConfiguration(ctx, lcName)).To(Succeed())
 			})
 
 			It("rolls the group to a changed launch configuration and deletes the old one", func() {

@@ -306,7 +306,7 @@ type harness struct {
 	done    chan error
 	started int
 	// view reads AWS for assertions with caches off.
-	view cloud.Service
+	view cloud.Services
 }
 
 func newHarness(b *backend) *harness {
@@ -314,7 +314,7 @@ func newHarness(b *backend) *harness {
 	Expect(k8s.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: h.ns}})).To(Succeed())
 	p, err := cloud.NewProvider(context.Background(), providerOptions(b.endpoint, time.Nanosecond))
 	Expect(err).NotTo(HaveOccurred())
-	h.view = p.Service(testRegion)
+	h.view = p.Services(cloud.Location{Region: testRegion})
 	return h
 }
 

@@ -77,7 +77,7 @@ func (r *TriggerReconciler) reconcileNormal(ctx context.Context, t *ec2v1alpha1.
 		c.markStalled(ec2v1alpha1.ReasonInvalidSpec, err.Error())
 		return ctrl.Result{}, reconcile.TerminalError(err)
 	}
-	svc := r.service(r.region(t, g))
+	svc := r.services(r.region(t, g))
 	if err := r.ensureFinalizer(ctx, t, p); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -91,7 +91,7 @@ func (r *TriggerReconciler) reconcileNormal(ctx context.Context, t *ec2v1alpha1.
 	adopt := t.Annotations[ec2v1alpha1.AdoptAnnotation] == "true"
 	var existing [2]*cloud.Alarm
 	if err := both(func(i int) (err error) {
-		existing[i], err = svc.DescribeAlarm(ctx, parts[i].alarm.Name, maxAge)
+		existing[i], err = svc.CloudWatch.DescribeAlarm(ctx, parts[i].alarm.Name, maxAge)
 		return err
 	}); err != nil {
 		return r.awsFailure(ctx, c, err)
@@ -105,7 +105,7 @@ func (r *TriggerReconciler) reconcileNormal(ctx context.Context, t *ec2v1alpha1.
 		}
 	}
 	if err := both(func(i int) error {
-		_, err := svc.DescribePolicy(ctx, parts[i].policy.Group, parts[i].policy.Name)
+		_, err := svc.AutoScaling.DescribePolicy(ctx, parts[i].policy.Group, parts[i].policy.Name)
 		return err
 	}); err != nil {
 		return r.awsFailure(ctx, c, err)
@@ -124,7 +124,7 @@ func (r *TriggerReconciler) reconcileNormal(ctx context.Context, t *ec2v1alpha1.
 		part.alarm.AlarmActions = []string{arn}
 
 		current := existing[i]
-		if wrote[i], err = svc.PutAlarm(ctx, &part.alarm, current); err != nil {
+		if wrote[i], err = svc.CloudWatch.PutAlarm(ctx, &part.alarm, current); err != nil {
 			return r.awsFailure(ctx, c, err)
 		}
 		if wrote[i] {
@@ -140,7 +140,7 @@ func (r *TriggerReconciler) reconcileNormal(ctx context.Context, t *ec2v1alpha1.
 	// What a written alarm looks like now (its state) is read after both puts, in one describe.
 	if err := both(func(i int) (err error) {
 		if wrote[i] {
-			existing[i], err = svc.DescribeAlarm(ctx, parts[i].alarm.Name, 0)
+			existing[i], err = svc.CloudWatch.DescribeAlarm(ctx, parts[i].alarm.Name, 0)
 		}
 		return err
 	}); err != nil {
@@ -188,15 +188,15 @@ func both(f func(i int) error) error {
 }
 
 // ensurePolicy makes the policy match and returns its ARN, writing only when it differs.
-func (r *TriggerReconciler) ensurePolicy(ctx context.Context, svc cloud.Service, t *ec2v1alpha1.Trigger, in *cloud.PolicyInput) (string, error) {
-	current, err := svc.DescribePolicy(ctx, in.Group, in.Name)
+func (r *TriggerReconciler) ensurePolicy(ctx context.Context, svc cloud.Services, t *ec2v1alpha1.Trigger, in *cloud.PolicyInput) (string, error) {
+	current, err := svc.AutoScaling.DescribePolicy(ctx, in.Group, in.Name)
 	if err != nil {
 		return "", err
 	}
 	if cloud.PolicyUpToDate(in, current) {
 		return current.ARN, nil
 	}
-	arn, err := svc.PutSimpleScalingPolicy(ctx, in)
+	arn, err := svc.AutoScaling.PutSimpleScalingPolicy(ctx, in)
 	if err != nil {
 		return "", err
 	}
@@ -237,11 +237,11 @@ func (r *TriggerReconciler) reconcileDelete(ctx context.Context, t *ec2v1alpha1.
 		controllerutil.RemoveFinalizer(t, Finalizer) // nothing can have been created from an invalid spec
 		return ctrl.Result{}, nil
 	}
-	svc := r.service(r.region(t, g))
+	svc := r.services(r.region(t, g))
 	orphan := t.Spec.DeletionPolicy == ec2v1alpha1.DeletionPolicyOrphan
 	var done []string
 	for _, part := range parts {
-		current, err := svc.DescribeAlarm(ctx, part.alarm.Name, 0)
+		current, err := svc.CloudWatch.DescribeAlarm(ctx, part.alarm.Name, 0)
 		if err != nil {
 			return r.awsFailure(ctx, c, err)
 		}
@@ -252,27 +252,27 @@ func (r *TriggerReconciler) reconcileDelete(ctx context.Context, t *ec2v1alpha1.
 			// Same definition, no owner: PutAlarm only removes the tag.
 			untagged := current.AlarmInput
 			untagged.OwnerTag = ""
-			if _, err := svc.PutAlarm(ctx, &untagged, current); err != nil {
+			if _, err := svc.CloudWatch.PutAlarm(ctx, &untagged, current); err != nil {
 				return r.awsFailure(ctx, c, err)
 			}
 			done = append(done, "alarm "+part.alarm.Name)
 			continue
 		}
-		if err := svc.DeleteAlarm(ctx, part.alarm.Name); err != nil {
+		if err := svc.CloudWatch.DeleteAlarm(ctx, part.alarm.Name); err != nil {
 			return r.awsFailure(ctx, c, err)
 		}
 		done = append(done, "alarm "+part.alarm.Name)
 	}
 	if !orphan {
 		for _, part := range parts {
-			current, err := svc.DescribePolicy(ctx, part.policy.Group, part.policy.Name)
+			current, err := svc.AutoScaling.DescribePolicy(ctx, part.policy.Group, part.policy.Name)
 			if err != nil {
 				return r.awsFailure(ctx, c, err)
 			}
 			if current == nil {
 				continue
 			}
-			if err := svc.DeletePolicy(ctx, part.policy.Group, part.policy.Name); err != nil {
+			if err := svc.AutoScaling.DeletePolicy(ctx, part.policy.Group, part.policy.Name); err != nil {
 				return r.awsFailure(ctx, c, err)
 			}
 			done = append(done, "policy "+part.policy.Name)

@@ -37,12 +37,12 @@ var _ = Describe("Trigger lifecycle", func() {
 		return g, tr
 	}
 	alarm := func(name string) *cloud.Alarm {
-		a, err := h.view.DescribeAlarm(context.Background(), name, 0)
+		a, err := h.view.CloudWatch.DescribeAlarm(context.Background(), name, 0)
 		Expect(err).NotTo(HaveOccurred())
 		return a
 	}
 	policy := func(name string) *cloud.Policy {
-		p, err := h.view.DescribePolicy(context.Background(), "scaled", name)
+		p, err := h.view.AutoScaling.DescribePolicy(context.Background(), "scaled", name)
 		Expect(err).NotTo(HaveOccurred())
 		return p
 	}

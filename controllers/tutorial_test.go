@@ -97,7 +97,7 @@ var _ = Describe("boto's Autoscale tutorial, end to end", func() {
 		Expect(tr.Status.LowerPolicyARN).To(ContainSubstring("policyName/" + lowerPolicy))
 		Expect(tr.Status.UpperAlarm.Name).To(Equal(upperAlarm))
 		Expect(tr.Status.LowerAlarm.Name).To(Equal(lowerAlarm))
-		a, err := h.view.DescribeAlarm(ctx, upperAlarm, 0)
+		a, err := h.view.CloudWatch.DescribeAlarm(ctx, upperAlarm, 0)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(a.EvaluationPeriods).To(Equal(int32(6)))
 		Expect(a.ComparisonOperator).To(Equal("GreaterThanThreshold"))

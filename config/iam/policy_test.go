@@ -9,12 +9,9 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/autoscale-operator/autoscale-operator/internal/cloud"
 )
 
 // impliedActions are permissions AWS checks on the operator's behalf without an API call of its
@@ -68,47 +65,15 @@ func stringList(v any) []string {
 }
 
 // calledActions lists "<service>:<Action>" for every method of the cloud package's SDK-subset
-// interfaces, and checks each is really called from the package's non-test code, so an
+// interfaces (one per AWS service, named after it: AutoScalingAPI is autoscaling, CloudWatchAPI
+// cloudwatch), and checks each is really called from the package's non-test code, so an
 // interface method kept but no longer used cannot keep a permission alive.
 func calledActions(t *testing.T) []string {
 	t.Helper()
-	ifaces := map[string]reflect.Type{
-		"autoscaling": reflect.TypeFor[cloud.AutoScalingAPI](),
-		"cloudwatch":  reflect.TypeFor[cloud.CloudWatchAPI](),
-	}
-	calls := callsInPackage(t, filepath.Join("..", "..", "internal", "cloud"))
-	var out []string
-	for svc, it := range ifaces {
-		for i := range it.NumMethod() {
-			m := it.Method(i).Name
-			if !calls[m] {
-				t.Errorf("cloud.%s declares %s but nothing in internal/cloud calls it: remove it from the interface and from policy.json", it.Name(), m)
-			}
-			out = append(out, svc+":"+m)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-// callsInPackage returns the names of all methods called as x.Name(...) in dir's non-test files.
-func callsInPackage(t *testing.T, dir string) map[string]bool {
-	t.Helper()
-	fset := token.NewFileSet()
-	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := cloudFiles(t)
 	calls := map[string]bool{}
 	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		file, err := parser.ParseFile(fset, f, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(file, func(n ast.Node) bool {
+		ast.Inspect(f, func(n ast.Node) bool {
 			if call, ok := n.(*ast.CallExpr); ok {
 				if sel, ok := call.Fun.(*ast.SelectorExpr); ok {
 					calls[sel.Sel.Name] = true
@@ -117,7 +82,60 @@ func callsInPackage(t *testing.T, dir string) map[string]bool {
 			return true
 		})
 	}
-	return calls
+	var out []string
+	services := 0
+	for _, f := range files {
+		for _, decl := range f.Decls {
+			gen, ok := decl.(*ast.GenDecl)
+			if !ok || gen.Tok != token.TYPE {
+				continue
+			}
+			for _, spec := range gen.Specs {
+				ts := spec.(*ast.TypeSpec)
+				it, ok := ts.Type.(*ast.InterfaceType)
+				if !ok || !strings.HasSuffix(ts.Name.Name, "API") {
+					continue
+				}
+				services++
+				svc := strings.ToLower(strings.TrimSuffix(ts.Name.Name, "API"))
+				for _, m := range it.Methods.List {
+					for _, name := range m.Names {
+						if !calls[name.Name] {
+							t.Errorf("cloud.%s declares %s but nothing in internal/cloud calls it: remove it from the interface and from policy.json", ts.Name.Name, name.Name)
+						}
+						out = append(out, svc+":"+name.Name)
+					}
+				}
+			}
+		}
+	}
+	if services < 2 {
+		t.Fatalf("found %d SDK-subset interfaces (…API) in internal/cloud, want one per AWS service the operator calls", services)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// cloudFiles parses internal/cloud's non-test files.
+func cloudFiles(t *testing.T) []*ast.File {
+	t.Helper()
+	fset := token.NewFileSet()
+	paths, err := filepath.Glob(filepath.Join("..", "..", "internal", "cloud", "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []*ast.File
+	for _, p := range paths {
+		if strings.HasSuffix(p, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, p, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	return files
 }
 
 func TestPolicyGrantsExactlyTheActionsTheCodeCalls(t *testing.T) {

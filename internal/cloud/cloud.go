@@ -1,5 +1,6 @@
-// Package cloud owns every AWS call the operator makes. Controllers talk to the Service interface
-// in domain terms (API types in, small structs out); only this package builds SDK inputs.
+// Package cloud owns every AWS call the operator makes. Controllers talk to one interface per AWS
+// service (AutoScaling, CloudWatch), handed out per location by a Provider, in domain terms (API
+// types in, small structs out); only this package builds SDK inputs and knows AWS's words.
 package cloud
 
 import (
@@ -13,12 +14,19 @@ import (
 	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
 )
 
-// Service is what the controllers need from AWS in one region. A Service is safe for concurrent use.
+// Services are the AWS services of one location, each safe for concurrent use.
 //
-// Describe methods return (nil, nil) when the resource does not exist. Delete methods treat
-// "not found" as success. Errors from AWS are *Error values (see errors.go) carrying AWS's code and
-// message and a Class that says whether to retry.
-type Service interface {
+// Throughout, describe methods return nil for a resource that does not exist, and delete methods
+// treat "not found" as success. Errors from AWS are *Error values (see errors.go) carrying AWS's
+// code and message and a Class that says whether to retry.
+type Services struct {
+	AutoScaling AutoScaling
+	CloudWatch  CloudWatch
+}
+
+// AutoScaling is what the controllers need from EC2 Auto Scaling in one location: launch
+// configurations, groups and their scaling activities, scaling policies.
+type AutoScaling interface {
 	// DescribeLaunchConfiguration returns the named launch configuration. Launch configurations
 	// are immutable and change only through us, so it is served from the inventory (batched
 	// DescribeLaunchConfigurations, 50 names a call) for up to ProviderOptions.CacheTTL; our own
@@ -64,7 +72,10 @@ type Service interface {
 	PutSimpleScalingPolicy(ctx context.Context, in *PolicyInput) (string, error)
 	// DeletePolicy deletes the group's named policy.
 	DeletePolicy(ctx context.Context, group, name string) error
+}
 
+// CloudWatch is what the controllers need from CloudWatch in one location: metric alarms.
+type CloudWatch interface {
 	// DescribeAlarm returns the named alarm, served from the per-region inventory like DescribeGroup.
 	DescribeAlarm(ctx context.Context, name string, maxAge time.Duration) (*Alarm, error)
 	// PutAlarm creates or updates the alarm (no call when current already matches). The owner

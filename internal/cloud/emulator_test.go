@@ -35,7 +35,7 @@ type emuEnv struct {
 	srv      *httptest.Server
 	reg      *prometheus.Registry
 	prov     *Provider
-	svc      *service
+	svc      regionServices
 	clock    *fakeClock // the cache's clock
 }
 
@@ -48,8 +48,20 @@ func newEmuEnv(t *testing.T, eopts emulator.Options, popts ProviderOptions) *emu
 	t.Cleanup(env.srv.Close)
 	env.reg = prometheus.NewRegistry()
 	env.prov = env.newProvider(popts)
-	env.svc = env.prov.Service("").(*service)
+	env.svc = servicesOf(env.prov, "")
 	return env
+}
+
+// regionServices are both services of a region, as their implementations, so a test calls
+// either (and their internals) through one value.
+type regionServices struct {
+	*autoScaling
+	*cloudWatch
+}
+
+func servicesOf(p *Provider, region string) regionServices {
+	s := p.Services(Location{Region: region})
+	return regionServices{s.AutoScaling.(*autoScaling), s.CloudWatch.(*cloudWatch)}
 }
 
 // newProvider is another operator process against the same emulator (same registry).
@@ -516,7 +528,7 @@ func TestEmulatorPoliciesAndAlarms(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A fresh process reads them back from AWS, batched, and finds them up to date.
-	other := env.newProvider(ProviderOptions{}).Service("")
+	other := servicesOf(env.newProvider(ProviderOptions{}), "")
 	env.emu.ResetCalls()
 	var wg sync.WaitGroup
 	for _, in := range []*PolicyInput{up, down} {
@@ -619,7 +631,7 @@ func TestEmulatorPoliciesAndAlarms(t *testing.T) {
 	case err != nil:
 		t.Errorf("orphaning: %v", err)
 	default:
-		third := env.newProvider(ProviderOptions{}).Service("")
+		third := servicesOf(env.newProvider(ProviderOptions{}), "")
 		if a, _ := third.DescribeAlarm(ctx, alarm.Name, 0); a == nil || a.OwnerTag != "" || a.Threshold != 90 {
 			t.Errorf("after orphaning: %+v", a)
 		}
@@ -778,8 +790,8 @@ func TestEmulatorRateLimit(t *testing.T) {
 func TestEmulatorRegionsAreSeparate(t *testing.T) {
 	env := newEmuEnv(t, emulator.Options{}, ProviderOptions{})
 	ctx := env.ctx
-	eu := env.prov.Service("eu-west-1")
-	if eu == env.prov.Service("") || eu != env.prov.Service("eu-west-1") || env.prov.Service("") != env.prov.Service("us-east-1") {
+	eu := servicesOf(env.prov, "eu-west-1")
+	if eu == servicesOf(env.prov, "") || eu != servicesOf(env.prov, "eu-west-1") || servicesOf(env.prov, "") != servicesOf(env.prov, "us-east-1") {
 		t.Fatal("one service per region")
 	}
 	if err := eu.CreateLaunchConfiguration(ctx, "lc", &ec2v1alpha1.LaunchConfigurationSpec{ImageID: "ami-12345678", InstanceType: "t3.micro"}, ""); err != nil {
@@ -816,7 +828,7 @@ func TestProviderEndpointAndRegion(t *testing.T) {
 	if p.DefaultRegion() != "us-east-1" {
 		t.Errorf("region %q", p.DefaultRegion())
 	}
-	if err := p.Service("").DeleteLaunchConfiguration(ctx, "x"); err != nil {
+	if err := servicesOf(p, "").DeleteLaunchConfiguration(ctx, "x"); err != nil {
 		t.Errorf("through AWS_ENDPOINT_URL_AUTO_SCALING: %v", err)
 	}
 	// …and the explicit endpoint wins over them.
@@ -826,14 +838,14 @@ func TestProviderEndpointAndRegion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Service("").DeleteLaunchConfiguration(ctx, "x"); err != nil {
+	if err := servicesOf(p, "").DeleteLaunchConfiguration(ctx, "x"); err != nil {
 		t.Errorf("explicit endpoint: %v", err)
 	}
-	if err := p.Service("").DeleteAlarm(ctx, "x"); err != nil {
+	if err := servicesOf(p, "").DeleteAlarm(ctx, "x"); err != nil {
 		t.Errorf("explicit endpoint (CloudWatch): %v", err)
 	}
 	p, _ = NewProvider(ctx, ProviderOptions{RateLimit: -1, MaxAttempts: 1})
-	if err := p.Service("").DeleteLaunchConfiguration(ctx, "x"); err == nil {
+	if err := servicesOf(p, "").DeleteLaunchConfiguration(ctx, "x"); err == nil {
 		t.Errorf("AWS_ENDPOINT_URL_AUTO_SCALING not honoured")
 	}
 	// The explicit region wins; without any region the provider refuses to start.
@@ -876,7 +888,7 @@ func TestEmulatorAlarmAndPolicyBatching(t *testing.T) {
 			policies, alarms = append(policies, p), append(alarms, a)
 		}
 	}
-	other := env.newProvider(ProviderOptions{}).Service("").(*service)
+	other := servicesOf(env.newProvider(ProviderOptions{}), "")
 	env.emu.ResetCalls()
 	var wg sync.WaitGroup
 	for i := range policies {
@@ -902,7 +914,7 @@ func TestEmulatorAlarmAndPolicyBatching(t *testing.T) {
 		t.Errorf("calls = %v", calls)
 	}
 	// Policy names repeated across groups are described group by group, not account-wide.
-	sameName := env.newProvider(ProviderOptions{}).Service("").(*service)
+	sameName := servicesOf(env.newProvider(ProviderOptions{}), "")
 	found, err := sameName.fetchPolicies(ctx, []string{policyKey("g00", "default-g00-upper"), policyKey("g01", "default-g00-upper")})
 	if err != nil || len(found) != 1 {
 		t.Errorf("mixed keys: %v %v", found, err)

@@ -83,7 +83,7 @@ func TestMotoLaunchConfigurationAndGroupLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := p.Service("")
+	s := servicesOf(p, "")
 	writeCalls := func() float64 {
 		families, _ := reg.Gather()
 		var n float64

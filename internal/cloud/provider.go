@@ -16,6 +16,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // Defaults for ProviderOptions.
@@ -75,38 +76,66 @@ type ProviderOptions struct {
 	ConfigOptions []func(*config.LoadOptions) error
 }
 
-// Provider hands out one Service per region, each with its own clients, rate limiters and
-// inventory, all sharing one AWS configuration and one set of metrics. Safe for concurrent use.
+// withDefaults fills the zero fields with the defaults above: the one place they are applied.
+func (o ProviderOptions) withDefaults() ProviderOptions {
+	if o.RateLimit == 0 {
+		o.RateLimit = DefaultRateLimit
+	}
+	if o.Burst <= 0 {
+		o.Burst = DefaultBurst
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.CacheTTL <= 0 {
+		o.CacheTTL = DefaultCacheTTL
+	}
+	if o.ActivityPollInterval <= 0 {
+		o.ActivityPollInterval = DefaultActivityPollInterval
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	return o
+}
+
+// serviceOptions are what the services of a location take from ProviderOptions.
+type serviceOptions struct {
+	cacheTTL             time.Duration
+	activityPollInterval time.Duration
+	now                  func() time.Time
+}
+
+// regional is what every service of a region shares: the region, which its logs carry.
+type regional struct{ region string }
+
+func (r regional) logger(ctx context.Context) context.Context {
+	return log.IntoContext(ctx, log.FromContext(ctx).WithValues("region", r.region))
+}
+
+// Location is where AWS resources live: a region of the operator's account. The Provider keys
+// its services by it, so an account (an assumed role) can join the region here without changing
+// how controllers ask for services.
+type Location struct {
+	// Region; empty means the Provider's default region.
+	Region string
+}
+
+// Provider hands out the Services of each location, each with its own clients, rate limiters
+// and inventories, all sharing one AWS configuration and one set of metrics. Safe for concurrent use.
 type Provider struct {
 	cfg     aws.Config
 	opts    ProviderOptions
 	metrics *Metrics
 
 	mu       sync.Mutex
-	services map[string]*service
+	services map[Location]Services
 }
 
 // NewProvider loads the AWS configuration from the standard chain: environment, shared config and
 // credentials files (AWS_PROFILE), web identity (IRSA), EKS Pod Identity, ECS and instance roles.
 func NewProvider(ctx context.Context, opts ProviderOptions) (*Provider, error) {
-	if opts.RateLimit == 0 {
-		opts.RateLimit = DefaultRateLimit
-	}
-	if opts.Burst <= 0 {
-		opts.Burst = DefaultBurst
-	}
-	if opts.MaxAttempts <= 0 {
-		opts.MaxAttempts = DefaultMaxAttempts
-	}
-	if opts.CacheTTL <= 0 {
-		opts.CacheTTL = DefaultCacheTTL
-	}
-	if opts.ActivityPollInterval <= 0 {
-		opts.ActivityPollInterval = DefaultActivityPollInterval
-	}
-	if opts.Clock == nil {
-		opts.Clock = time.Now
-	}
+	opts = opts.withDefaults()
 	loadOpts := []func(*config.LoadOptions) error{config.WithAppID("autoscale-operator")}
 	if opts.Region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(opts.Region))
@@ -125,43 +154,43 @@ func NewProvider(ctx context.Context, opts ProviderOptions) (*Provider, error) {
 	if cfg.Region == "" {
 		return nil, errors.New("no AWS region: set --aws-region, AWS_REGION or a region in the AWS profile")
 	}
-	return &Provider{cfg: cfg, opts: opts, metrics: NewMetrics(opts.Registerer), services: map[string]*service{}}, nil
+	return &Provider{cfg: cfg, opts: opts, metrics: NewMetrics(opts.Registerer), services: map[Location]Services{}}, nil
 }
 
-// DefaultRegion is the region Service("") serves.
+// DefaultRegion is the region of a Location without one.
 func (p *Provider) DefaultRegion() string { return p.cfg.Region }
 
 // Metrics returns the provider's AWS call metrics.
 func (p *Provider) Metrics() *Metrics { return p.metrics }
 
-// Service returns the Service of region ("" for the default region), creating it on first use.
-func (p *Provider) Service(region string) Service {
-	if region == "" {
-		region = p.cfg.Region
+// Services returns the services of loc, creating them on first use.
+func (p *Provider) Services(loc Location) Services {
+	if loc.Region == "" {
+		loc.Region = p.cfg.Region
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if s, ok := p.services[region]; ok {
+	if s, ok := p.services[loc]; ok {
 		return s
 	}
-	as := autoscaling.NewFromConfig(p.cfg, func(o *autoscaling.Options) {
-		o.Region = region
-		p.clientOptions(serviceAutoScaling, &o.BaseEndpoint, &o.Retryer, &o.APIOptions)
+	o := serviceOptions{cacheTTL: p.opts.CacheTTL, activityPollInterval: p.opts.ActivityPollInterval, now: p.opts.Clock}
+	as := autoscaling.NewFromConfig(p.cfg, func(c *autoscaling.Options) {
+		c.Region = loc.Region
+		p.clientOptions(serviceAutoScaling, &c.BaseEndpoint, &c.Retryer, &c.APIOptions)
 	})
-	cw := cloudwatch.NewFromConfig(p.cfg, func(o *cloudwatch.Options) {
-		o.Region = region
-		p.clientOptions(serviceCloudWatch, &o.BaseEndpoint, &o.Retryer, &o.APIOptions)
+	cw := cloudwatch.NewFromConfig(p.cfg, func(c *cloudwatch.Options) {
+		c.Region = loc.Region
+		p.clientOptions(serviceCloudWatch, &c.BaseEndpoint, &c.Retryer, &c.APIOptions)
 	})
-	s := newService(region, as, cw, serviceOptions{
-		cacheTTL:             p.opts.CacheTTL,
-		activityPollInterval: p.opts.ActivityPollInterval,
-		now:                  p.opts.Clock,
-	})
-	p.services[region] = s
+	s := Services{
+		AutoScaling: newAutoScaling(loc.Region, as, o),
+		CloudWatch:  newCloudWatch(loc.Region, cw, o),
+	}
+	p.services[loc] = s
 	return s
 }
 
-// clientOptions applies what both clients share: the explicit endpoint (set here, after the SDK
+// clientOptions applies what every service's client shares: the explicit endpoint (set here, after the SDK
 // resolved AWS_ENDPOINT_URL*, so it wins), the standard retryer, and the per-attempt rate limit,
 // metrics and logging. Each client gets its own limiter: AWS throttles each service separately.
 func (p *Provider) clientOptions(svc string, baseEndpoint **string, retryer *aws.Retryer, apiOptions *[]func(*middleware.Stack) error) {

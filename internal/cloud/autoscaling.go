@@ -13,8 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/go-logr/logr"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -24,7 +22,6 @@ import (
 // Batch sizes: the most names each describe accepts.
 const (
 	groupBatch  = 100 // DescribeAutoScalingGroups: names up to MaxRecords (100)
-	alarmBatch  = 100 // DescribeAlarms: AlarmNames up to 100
 	lcBatch     = 50  // DescribeLaunchConfigurations: 50 names
 	policyBatch = 50  // DescribePolicies: 50 policy names
 	maxRecords  = 100
@@ -32,59 +29,23 @@ const (
 	attachBatch = 10
 )
 
-// ServiceOptions configure NewService; zero fields take the Provider's defaults.
-type ServiceOptions struct {
-	CacheTTL             time.Duration
-	ActivityPollInterval time.Duration
-	Clock                func() time.Time
-}
-
-type serviceOptions struct {
-	cacheTTL             time.Duration
-	activityPollInterval time.Duration
-	now                  func() time.Time
-}
-
-// service implements Service for one region over the SDK-subset interfaces.
-type service struct {
-	region string
-	as     AutoScalingAPI
-	cw     CloudWatchAPI
-	opts   serviceOptions
+// autoScaling implements AutoScaling for one region over the SDK-subset client.
+type autoScaling struct {
+	regional
+	as   AutoScalingAPI
+	opts serviceOptions
 
 	groups   *inventory[*Group]
 	lcs      *inventory[*LaunchConfiguration]
 	policies *inventory[*Policy]
-	alarms   *inventory[*Alarm]
 	feed     *activityFeed
 	listing  *freshFlight[map[string][]string]
-
-	ownersMu    sync.Mutex
-	alarmOwners map[string]string // alarm name → owner tag value, once known
-	// noTagging is set once the endpoint answered that it has no CloudWatch tagging API.
-	noTagging bool
 }
 
-var _ Service = (*service)(nil)
+var _ AutoScaling = (*autoScaling)(nil)
 
-// NewService returns a Service for region over the given clients (the Provider builds the real
-// ones; tests may pass their own).
-func NewService(region string, as AutoScalingAPI, cw CloudWatchAPI, opts ServiceOptions) Service {
-	o := serviceOptions{cacheTTL: opts.CacheTTL, activityPollInterval: opts.ActivityPollInterval, now: opts.Clock}
-	if o.cacheTTL <= 0 {
-		o.cacheTTL = DefaultCacheTTL
-	}
-	if o.activityPollInterval <= 0 {
-		o.activityPollInterval = DefaultActivityPollInterval
-	}
-	if o.now == nil {
-		o.now = time.Now
-	}
-	return newService(region, as, cw, o)
-}
-
-func newService(region string, as AutoScalingAPI, cw CloudWatchAPI, o serviceOptions) *service {
-	s := &service{region: region, as: as, cw: cw, opts: o, alarmOwners: map[string]string{}}
+func newAutoScaling(region string, as AutoScalingAPI, o serviceOptions) *autoScaling {
+	s := &autoScaling{regional: regional{region}, as: as, opts: o}
 	s.groups = newInventory("AutoScalingGroup", groupBatch, o.now, s.fetchGroups, cloneGroup)
 	s.lcs = newInventory("LaunchConfiguration", lcBatch, o.now, s.fetchLaunchConfigurations,
 		func(lc *LaunchConfiguration) *LaunchConfiguration {
@@ -95,8 +56,7 @@ func newService(region string, as AutoScalingAPI, cw CloudWatchAPI, o serviceOpt
 			return &c
 		})
 	s.policies = newInventory("ScalingPolicy", policyBatch, o.now, s.fetchPolicies, clonePolicy)
-	s.alarms = newInventory("MetricAlarm", alarmBatch, o.now, s.fetchAlarms, cloneAlarm)
-	for _, l := range []*logr.Logger{&s.groups.log, &s.lcs.log, &s.policies.log, &s.alarms.log} {
+	for _, l := range []*logr.Logger{&s.groups.log, &s.lcs.log, &s.policies.log} {
 		*l = l.WithValues("region", region)
 	}
 	s.feed = newActivityFeed(as, o.now, o.activityPollInterval)
@@ -105,13 +65,9 @@ func newService(region string, as AutoScalingAPI, cw CloudWatchAPI, o serviceOpt
 	return s
 }
 
-func (s *service) logger(ctx context.Context) context.Context {
-	return log.IntoContext(ctx, log.FromContext(ctx).WithValues("region", s.region))
-}
-
 // --- launch configurations ---------------------------------------------------------------------
 
-func (s *service) DescribeLaunchConfiguration(ctx context.Context, name string) (*LaunchConfiguration, error) {
+func (s *autoScaling) DescribeLaunchConfiguration(ctx context.Context, name string) (*LaunchConfiguration, error) {
 	lc, found, err := s.lcs.get(s.logger(ctx), name, s.opts.cacheTTL)
 	if err != nil || !found {
 		return nil, err
@@ -119,7 +75,7 @@ func (s *service) DescribeLaunchConfiguration(ctx context.Context, name string) 
 	return lc, nil
 }
 
-func (s *service) fetchLaunchConfigurations(ctx context.Context, names []string) (map[string]*LaunchConfiguration, error) {
+func (s *autoScaling) fetchLaunchConfigurations(ctx context.Context, names []string) (map[string]*LaunchConfiguration, error) {
 	out := map[string]*LaunchConfiguration{}
 	in := &autoscaling.DescribeLaunchConfigurationsInput{LaunchConfigurationNames: names, MaxRecords: aws.Int32(maxRecords)}
 	for {
@@ -138,7 +94,7 @@ func (s *service) fetchLaunchConfigurations(ctx context.Context, names []string)
 	}
 }
 
-func (s *service) CreateLaunchConfiguration(ctx context.Context, name string, spec *ec2v1alpha1.LaunchConfigurationSpec, userData string) error {
+func (s *autoScaling) CreateLaunchConfiguration(ctx context.Context, name string, spec *ec2v1alpha1.LaunchConfigurationSpec, userData string) error {
 	ctx = s.logger(ctx)
 	_, err := s.as.CreateLaunchConfiguration(ctx, createLaunchConfigurationInput(name, spec, userData))
 	// Created, or someone else's: either way what we had cached is wrong.
@@ -146,7 +102,7 @@ func (s *service) CreateLaunchConfiguration(ctx context.Context, name string, sp
 	return wrapError("CreateLaunchConfiguration", err)
 }
 
-func (s *service) DeleteLaunchConfiguration(ctx context.Context, name string) error {
+func (s *autoScaling) DeleteLaunchConfiguration(ctx context.Context, name string) error {
 	ctx = s.logger(ctx)
 	_, err := s.as.DeleteLaunchConfiguration(ctx, &autoscaling.DeleteLaunchConfigurationInput{
 		LaunchConfigurationName: aws.String(name),
@@ -159,7 +115,7 @@ func (s *service) DeleteLaunchConfiguration(ctx context.Context, name string) er
 	return nil
 }
 
-func (s *service) GroupsUsingLaunchConfiguration(ctx context.Context, name string) ([]string, error) {
+func (s *autoScaling) GroupsUsingLaunchConfiguration(ctx context.Context, name string) ([]string, error) {
 	ctx = s.logger(ctx)
 	// A user in the inventory is enough to keep the launch configuration: deletion waits anyway,
 	// and the answer only names who holds it.
@@ -183,7 +139,7 @@ func (s *service) GroupsUsingLaunchConfiguration(ctx context.Context, name strin
 
 // listGroupsByLaunchConfiguration lists every group of the region (without instances, to keep
 // the pages small) and indexes them by launch configuration.
-func (s *service) listGroupsByLaunchConfiguration(ctx context.Context) (map[string][]string, error) {
+func (s *autoScaling) listGroupsByLaunchConfiguration(ctx context.Context) (map[string][]string, error) {
 	out := map[string][]string{}
 	in := &autoscaling.DescribeAutoScalingGroupsInput{MaxRecords: aws.Int32(maxRecords), IncludeInstances: aws.Bool(false)}
 	for {
@@ -209,7 +165,7 @@ func (s *service) listGroupsByLaunchConfiguration(ctx context.Context) (map[stri
 
 // --- groups ------------------------------------------------------------------------------------
 
-func (s *service) DescribeGroup(ctx context.Context, name string, maxAge time.Duration) (*Group, error) {
+func (s *autoScaling) DescribeGroup(ctx context.Context, name string, maxAge time.Duration) (*Group, error) {
 	g, found, err := s.groups.get(s.logger(ctx), name, maxAge)
 	if err != nil || !found {
 		return nil, err
@@ -217,7 +173,7 @@ func (s *service) DescribeGroup(ctx context.Context, name string, maxAge time.Du
 	return g, nil
 }
 
-func (s *service) fetchGroups(ctx context.Context, names []string) (map[string]*Group, error) {
+func (s *autoScaling) fetchGroups(ctx context.Context, names []string) (map[string]*Group, error) {
 	out := map[string]*Group{}
 	in := &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: names, MaxRecords: aws.Int32(maxRecords)}
 	for {
@@ -236,7 +192,7 @@ func (s *service) fetchGroups(ctx context.Context, names []string) (map[string]*
 	}
 }
 
-func (s *service) CreateGroup(ctx context.Context, in *GroupInput) error {
+func (s *autoScaling) CreateGroup(ctx context.Context, in *GroupInput) error {
 	ctx = s.logger(ctx)
 	// With one account-wide activity poll done before the create, the new group's activities
 	// all come with the polls that follow, and it never needs a per-group history read.
@@ -259,7 +215,7 @@ func (s *service) CreateGroup(ctx context.Context, in *GroupInput) error {
 	return nil
 }
 
-func (s *service) UpdateGroup(ctx context.Context, in *GroupInput, current *Group) (bool, error) {
+func (s *autoScaling) UpdateGroup(ctx context.Context, in *GroupInput, current *Group) (bool, error) {
 	if current == nil {
 		return false, errors.New("UpdateGroup: the current group is required; create it first")
 	}
@@ -362,7 +318,7 @@ func (s *service) UpdateGroup(ctx context.Context, in *GroupInput, current *Grou
 	return wrote, nil
 }
 
-func (s *service) SetOwnerTag(ctx context.Context, group, value string) error {
+func (s *autoScaling) SetOwnerTag(ctx context.Context, group, value string) error {
 	ctx = s.logger(ctx)
 	defer s.groups.invalidate(group)
 	if value == "" {
@@ -375,7 +331,7 @@ func (s *service) SetOwnerTag(ctx context.Context, group, value string) error {
 	return wrapError("CreateOrUpdateTags", err)
 }
 
-func (s *service) DeleteGroup(ctx context.Context, name string, force bool) error {
+func (s *autoScaling) DeleteGroup(ctx context.Context, name string, force bool) error {
 	ctx = s.logger(ctx)
 	_, err := s.as.DeleteAutoScalingGroup(ctx, &autoscaling.DeleteAutoScalingGroupInput{
 		AutoScalingGroupName: aws.String(name),
@@ -392,7 +348,7 @@ func (s *service) DeleteGroup(ctx context.Context, name string, force bool) erro
 	return nil
 }
 
-func (s *service) ScalingActivities(ctx context.Context, group string, since time.Time, limit int) ([]Activity, error) {
+func (s *autoScaling) ScalingActivities(ctx context.Context, group string, since time.Time, limit int) ([]Activity, error) {
 	return s.feed.activities(s.logger(ctx), group, since, limit)
 }
 
@@ -401,7 +357,7 @@ func (s *service) ScalingActivities(ctx context.Context, group string, since tim
 // policyKey keys the policy inventory: policy names are unique per group, not per region.
 func policyKey(group, name string) string { return group + "\x00" + name }
 
-func (s *service) DescribePolicy(ctx context.Context, group, name string) (*Policy, error) {
+func (s *autoScaling) DescribePolicy(ctx context.Context, group, name string) (*Policy, error) {
 	p, found, err := s.policies.get(s.logger(ctx), policyKey(group, name), s.opts.cacheTTL)
 	if err != nil || !found {
 		return nil, err
@@ -412,7 +368,7 @@ func (s *service) DescribePolicy(ctx context.Context, group, name string) (*Poli
 // fetchPolicies describes policies by name across groups (50 names a call) and keeps the ones
 // asked for. When the names repeat across groups (every group's policy called "scale-up"), a
 // by-name describe would return every group's, so it asks group by group instead.
-func (s *service) fetchPolicies(ctx context.Context, keys []string) (map[string]*Policy, error) {
+func (s *autoScaling) fetchPolicies(ctx context.Context, keys []string) (map[string]*Policy, error) {
 	want := map[string]bool{}
 	byGroup := map[string][]string{}
 	var names []string
@@ -461,7 +417,7 @@ func (s *service) fetchPolicies(ctx context.Context, keys []string) (map[string]
 	return out, nil
 }
 
-func (s *service) PutSimpleScalingPolicy(ctx context.Context, in *PolicyInput) (string, error) {
+func (s *autoScaling) PutSimpleScalingPolicy(ctx context.Context, in *PolicyInput) (string, error) {
 	ctx = s.logger(ctx)
 	key := policyKey(in.Group, in.Name)
 	out, err := s.as.PutScalingPolicy(ctx, putPolicyInput(in))
@@ -474,7 +430,7 @@ func (s *service) PutSimpleScalingPolicy(ctx context.Context, in *PolicyInput) (
 	return arn, nil
 }
 
-func (s *service) DeletePolicy(ctx context.Context, group, name string) error {
+func (s *autoScaling) DeletePolicy(ctx context.Context, group, name string) error {
 	ctx = s.logger(ctx)
 	key := policyKey(group, name)
 	_, err := s.as.DeletePolicy(ctx, &autoscaling.DeletePolicyInput{
@@ -485,157 +441,6 @@ func (s *service) DeletePolicy(ctx context.Context, group, name string) error {
 		return err
 	}
 	s.policies.set(key, nil, false)
-	return nil
-}
-
-// --- alarms ------------------------------------------------------------------------------------
-
-func (s *service) DescribeAlarm(ctx context.Context, name string, maxAge time.Duration) (*Alarm, error) {
-	a, found, err := s.alarms.get(s.logger(ctx), name, maxAge)
-	if err != nil || !found {
-		return nil, err
-	}
-	return a, nil
-}
-
-func (s *service) fetchAlarms(ctx context.Context, names []string) (map[string]*Alarm, error) {
-	out := map[string]*Alarm{}
-	in := &cloudwatch.DescribeAlarmsInput{
-		AlarmNames: names,
-		AlarmTypes: []cwtypes.AlarmType{cwtypes.AlarmTypeMetricAlarm},
-		MaxRecords: aws.Int32(maxRecords),
-	}
-	for {
-		page, err := s.cw.DescribeAlarms(ctx, in)
-		if err != nil {
-			return nil, wrapError("DescribeAlarms", err)
-		}
-		for _, ma := range page.MetricAlarms {
-			a := alarmFromSDK(ma)
-			out[a.Name] = a
-		}
-		if aws.ToString(page.NextToken) == "" {
-			break
-		}
-		in.NextToken = page.NextToken
-	}
-	for _, a := range out {
-		owner, err := s.alarmOwner(ctx, a)
-		if err != nil {
-			return nil, err
-		}
-		a.OwnerTag = owner
-	}
-	return out, nil
-}
-
-// alarmOwner returns the alarm's owner tag. DescribeAlarms does not return tags, so it is read
-// once per alarm (ListTagsForResource) and then kept; our own puts and tag changes keep it current.
-func (s *service) alarmOwner(ctx context.Context, a *Alarm) (string, error) {
-	s.ownersMu.Lock()
-	owner, known := s.alarmOwners[a.Name]
-	noTagging := s.noTagging
-	s.ownersMu.Unlock()
-	if known || noTagging {
-		return owner, nil
-	}
-	out, err := s.cw.ListTagsForResource(ctx, &cloudwatch.ListTagsForResourceInput{ResourceARN: aws.String(a.ARN)})
-	if err = wrapError("ListTagsForResource", err); err != nil {
-		switch {
-		case IsNotFound(err):
-			return "", nil // deleted since the describe; the next describe will say so
-		case unsupportedOperation(err):
-			// An endpoint without CloudWatch's tagging API (an emulator): the owner cannot be
-			// known; say so once and report none rather than fail every describe.
-			log.FromContext(ctx).Info("CloudWatch endpoint cannot list alarm tags; owners of alarms this process did not create are unknown", "error", err.Error())
-			s.ownersMu.Lock()
-			s.noTagging = true
-			s.ownersMu.Unlock()
-			return "", nil
-		}
-		return "", err
-	}
-	for _, t := range out.Tags {
-		if aws.ToString(t.Key) == ec2v1alpha1.OwnerTagKey {
-			owner = aws.ToString(t.Value)
-		}
-	}
-	s.setAlarmOwner(a.Name, owner)
-	return owner, nil
-}
-
-func unsupportedOperation(err error) bool {
-	switch ErrorCode(err) {
-	case "UnknownOperationException", "InvalidAction", "UnsupportedOperation":
-		return true
-	}
-	return false
-}
-
-func (s *service) setAlarmOwner(name, owner string) {
-	s.ownersMu.Lock()
-	defer s.ownersMu.Unlock()
-	s.alarmOwners[name] = owner
-}
-
-func (s *service) forgetAlarmOwner(name string) {
-	s.ownersMu.Lock()
-	defer s.ownersMu.Unlock()
-	delete(s.alarmOwners, name)
-}
-
-func (s *service) PutAlarm(ctx context.Context, in *AlarmInput, current *Alarm) (bool, error) {
-	upToDate := current != nil && AlarmUpToDate(in, current)
-	ownerOK := current != nil && current.OwnerTag == in.OwnerTag
-	if upToDate && ownerOK {
-		return false, nil
-	}
-	ctx = s.logger(ctx)
-	defer s.alarms.invalidate(in.Name)
-	wrote := false
-	if !upToDate {
-		wrote = true
-		if _, err := s.cw.PutMetricAlarm(ctx, putAlarmInput(in)); err != nil {
-			return wrote, wrapError("PutMetricAlarm", err)
-		}
-		if current == nil {
-			// Created with the owner tag (PutMetricAlarm applies tags on create).
-			s.setAlarmOwner(in.Name, in.OwnerTag)
-		}
-	}
-	if current != nil && !ownerOK {
-		wrote = true
-		var err error
-		if in.OwnerTag != "" {
-			_, err = s.cw.TagResource(ctx, &cloudwatch.TagResourceInput{
-				ResourceARN: aws.String(current.ARN),
-				Tags:        []cwtypes.Tag{{Key: aws.String(ec2v1alpha1.OwnerTagKey), Value: aws.String(in.OwnerTag)}},
-			})
-			err = wrapError("TagResource", err)
-		} else {
-			_, err = s.cw.UntagResource(ctx, &cloudwatch.UntagResourceInput{
-				ResourceARN: aws.String(current.ARN), TagKeys: []string{ec2v1alpha1.OwnerTagKey},
-			})
-			err = wrapError("UntagResource", err)
-		}
-		if err != nil {
-			s.forgetAlarmOwner(in.Name)
-			return wrote, err
-		}
-		s.setAlarmOwner(in.Name, in.OwnerTag)
-	}
-	return wrote, nil
-}
-
-func (s *service) DeleteAlarm(ctx context.Context, name string) error {
-	ctx = s.logger(ctx)
-	_, err := s.cw.DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{name}})
-	if err = wrapError("DeleteAlarms", err); err != nil && !IsNotFound(err) {
-		s.alarms.invalidate(name)
-		return err
-	}
-	s.alarms.set(name, nil, false)
-	s.forgetAlarmOwner(name)
 	return nil
 }
 
