@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -86,75 +86,102 @@ func (r *TriggerReconciler) reconcileNormal(ctx context.Context, t *ec2v1alpha1.
 		maxAge = 0
 	}
 
-	// Look at both alarms before writing anything: a trigger whose alarm names are taken writes nothing.
-	// The two halves are always read together (see both), and the policies are warmed the same way.
-	adopt := t.Annotations[ec2v1alpha1.AdoptAnnotation] == "true"
-	var existing [2]*cloud.Alarm
-	if err := both(func(i int) (err error) {
-		existing[i], err = svc.CloudWatch.DescribeAlarm(ctx, parts[i].alarm.Name, maxAge)
-		return err
-	}); err != nil {
+	alarms, conflict, err := r.ownership(ctx, svc.CloudWatch, t, parts, maxAge)
+	if err != nil {
 		return r.awsFailure(ctx, c, err)
 	}
-	for i, current := range existing {
-		if current != nil {
-			if decision, msg := current.Ownership(parts[i].alarm.OwnerTag, adopt); decision == cloud.Conflicting {
-				c.markStalled(ec2v1alpha1.ReasonConflict, msg)
-				return r.syncResult(), nil
-			}
+	if conflict != "" {
+		c.markStalled(ec2v1alpha1.ReasonConflict, conflict)
+		return r.syncResult(), nil
+	}
+	arns, alarms, err := r.putParts(ctx, svc, t, parts, alarms)
+	if err != nil {
+		return r.awsFailure(ctx, c, err)
+	}
+	r.setStatus(t, parts, arns, alarms)
+	c.markReady(ec2v1alpha1.ReasonReconciled, fmt.Sprintf("Policies and alarms are in place on group %s; state %s", g.Status.AWSName, t.Status.State))
+	return r.syncResult(), nil
+}
+
+// ownership reads the trigger's two alarms (one batched describe, at most maxAge old) and returns
+// them, or, when either name is taken by an alarm the trigger may not manage, why: then nothing
+// is written.
+func (r *TriggerReconciler) ownership(ctx context.Context, cw cloud.CloudWatch, t *ec2v1alpha1.Trigger, parts [2]triggerPart, maxAge time.Duration) ([2]*cloud.Alarm, string, error) {
+	var alarms [2]*cloud.Alarm
+	found, err := cw.DescribeAlarms(ctx, []string{parts[0].alarm.Name, parts[1].alarm.Name}, maxAge)
+	if err != nil {
+		return alarms, "", err
+	}
+	copy(alarms[:], found)
+	adopt := t.Annotations[ec2v1alpha1.AdoptAnnotation] == "true"
+	for i, a := range alarms {
+		if a == nil {
+			continue
+		}
+		if decision, msg := a.Ownership(parts[i].alarm.OwnerTag, adopt); decision == cloud.Conflicting {
+			return alarms, msg, nil
 		}
 	}
-	if err := both(func(i int) error {
-		_, err := svc.AutoScaling.DescribePolicy(ctx, parts[i].policy.Group, parts[i].policy.Name)
-		return err
-	}); err != nil {
-		return r.awsFailure(ctx, c, err)
-	}
+	return alarms, "", nil
+}
 
-	var alarms [2]*ec2v1alpha1.AlarmStatus
+// putParts makes both policies and both alarms match the plan, writing only what differs, with
+// an Event for each write. It returns the policies' ARNs and the alarms as they are now.
+func (r *TriggerReconciler) putParts(ctx context.Context, svc cloud.Services, t *ec2v1alpha1.Trigger, parts [2]triggerPart, alarms [2]*cloud.Alarm) ([2]string, [2]*cloud.Alarm, error) {
 	var arns [2]string
-	var wrote [2]bool
+	policies, err := svc.AutoScaling.DescribePolicies(ctx, parts[0].policy.Group, []string{parts[0].policy.Name, parts[1].policy.Name})
+	if err != nil {
+		return arns, alarms, err
+	}
+	wrote := false
 	for i := range parts {
-		part := &parts[i]
-		arn, err := r.ensurePolicy(ctx, svc, t, &part.policy)
+		policy, alarm := &parts[i].policy, &parts[i].alarm
+		arn, put, err := svc.AutoScaling.PutPolicy(ctx, policy, policies[i])
 		if err != nil {
-			return r.awsFailure(ctx, c, err)
+			return arns, alarms, err
+		}
+		if put {
+			verb := createdOrUpdated(policies[i] == nil)
+			r.event(t, corev1.EventTypeNormal, verb, "Put", "%s scaling policy %s on group %s: %s %d",
+				verb, policy.Name, policy.Group, policy.AdjustmentType, policy.ScalingAdjustment)
 		}
 		arns[i] = arn
-		part.alarm.AlarmActions = []string{arn}
+		alarm.AlarmActions = []string{arn}
 
-		current := existing[i]
-		if wrote[i], err = svc.CloudWatch.PutAlarm(ctx, &part.alarm, current); err != nil {
-			return r.awsFailure(ctx, c, err)
+		put, err = svc.CloudWatch.PutAlarm(ctx, alarm, alarms[i])
+		if err != nil {
+			return arns, alarms, err
 		}
-		if wrote[i] {
-			verb := "Updated"
-			if current == nil {
-				verb = "Created"
-			}
+		if put {
+			wrote = true
+			verb := createdOrUpdated(alarms[i] == nil)
 			r.event(t, corev1.EventTypeNormal, verb, "Put", "%s alarm %s on %s %s %g for %d periods of %ds, running policy %s",
-				verb, part.alarm.Name, part.alarm.MetricName, part.alarm.ComparisonOperator, part.alarm.Threshold,
-				part.alarm.EvaluationPeriods, part.alarm.Period, part.policy.Name)
+				verb, alarm.Name, alarm.MetricName, alarm.ComparisonOperator, alarm.Threshold,
+				alarm.EvaluationPeriods, alarm.Period, policy.Name)
 		}
 	}
-	// What a written alarm looks like now (its state) is read after both puts, in one describe.
-	if err := both(func(i int) (err error) {
-		if wrote[i] {
-			existing[i], err = svc.CloudWatch.DescribeAlarm(ctx, parts[i].alarm.Name, 0)
+	if wrote {
+		// What a written alarm looks like now (its state) is read after both puts, in one describe.
+		found, err := svc.CloudWatch.DescribeAlarms(ctx, []string{parts[0].alarm.Name, parts[1].alarm.Name}, 0)
+		if err != nil {
+			return arns, alarms, err
 		}
-		return err
-	}); err != nil {
-		return r.awsFailure(ctx, c, err)
+		copy(alarms[:], found)
 	}
-	for i := range parts {
-		alarms[i] = alarmStatus(parts[i].alarm.Name, existing[i])
-	}
+	return arns, alarms, nil
+}
 
-	prevUpper, prevLower := t.Status.UpperAlarm, t.Status.LowerAlarm
-	t.Status.UpperPolicyARN, t.Status.LowerPolicyARN = arns[0], arns[1]
-	t.Status.UpperAlarm, t.Status.LowerAlarm = alarms[0], alarms[1]
-	t.Status.State = triggerState(alarms[0], alarms[1])
-	for _, tr := range []struct{ before, after *ec2v1alpha1.AlarmStatus }{{prevUpper, alarms[0]}, {prevLower, alarms[1]}} {
+func createdOrUpdated(created bool) string {
+	if created {
+		return "Created"
+	}
+	return "Updated"
+}
+
+// setStatus records the policies and alarms in status, with an Event for each alarm state change.
+func (r *TriggerReconciler) setStatus(t *ec2v1alpha1.Trigger, parts [2]triggerPart, arns [2]string, alarms [2]*cloud.Alarm) {
+	upper, lower := alarmStatus(parts[0].alarm.Name, alarms[0]), alarmStatus(parts[1].alarm.Name, alarms[1])
+	for _, tr := range []struct{ before, after *ec2v1alpha1.AlarmStatus }{{t.Status.UpperAlarm, upper}, {t.Status.LowerAlarm, lower}} {
 		if note := alarmTransition(tr.before, tr.after); note != "" {
 			eventType := corev1.EventTypeNormal
 			if tr.after.State == cloud.AlarmStateAlarm {
@@ -163,49 +190,9 @@ func (r *TriggerReconciler) reconcileNormal(ctx context.Context, t *ec2v1alpha1.
 			r.eventAbout(t, cloud.AlarmReference(tr.after.Name), eventType, "AlarmStateChanged", "Observe", "%s", note)
 		}
 	}
-	c.markReady(ec2v1alpha1.ReasonReconciled, fmt.Sprintf("Policies and alarms are in place on group %s; state %s", g.Status.AWSName, t.Status.State))
-	return r.syncResult(), nil
-}
-
-// both runs f for the upper (0) and lower (1) half of a trigger at once and returns the first
-// error. The provider batches describes that wait together, so the two halves' reads cost one
-// call instead of two; a fleet's creation is bounded by the AWS rate limit, which every
-// describe takes from the creates.
-func both(f func(i int) error) error {
-	var errs [2]error
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		errs[1] = f(1)
-	}()
-	errs[0] = f(0)
-	wg.Wait()
-	if errs[0] != nil {
-		return errs[0]
-	}
-	return errs[1]
-}
-
-// ensurePolicy makes the policy match and returns its ARN, writing only when it differs.
-func (r *TriggerReconciler) ensurePolicy(ctx context.Context, svc cloud.Services, t *ec2v1alpha1.Trigger, in *cloud.PolicyInput) (string, error) {
-	current, err := svc.AutoScaling.DescribePolicy(ctx, in.Group, in.Name)
-	if err != nil {
-		return "", err
-	}
-	if cloud.PolicyUpToDate(in, current) {
-		return current.ARN, nil
-	}
-	arn, err := svc.AutoScaling.PutSimpleScalingPolicy(ctx, in)
-	if err != nil {
-		return "", err
-	}
-	verb := "Updated"
-	if current == nil {
-		verb = "Created"
-	}
-	r.event(t, corev1.EventTypeNormal, verb, "Put", "%s scaling policy %s on group %s: %s %d", verb, in.Name, in.Group, in.AdjustmentType, in.ScalingAdjustment)
-	return arn, nil
+	t.Status.UpperPolicyARN, t.Status.LowerPolicyARN = arns[0], arns[1]
+	t.Status.UpperAlarm, t.Status.LowerAlarm = upper, lower
+	t.Status.State = triggerState(upper, lower)
 }
 
 func alarmStatus(name string, a *cloud.Alarm) *ec2v1alpha1.AlarmStatus {
@@ -240,11 +227,12 @@ func (r *TriggerReconciler) reconcileDelete(ctx context.Context, t *ec2v1alpha1.
 	svc := r.services(r.region(t, g))
 	orphan := t.Spec.DeletionPolicy == ec2v1alpha1.DeletionPolicyOrphan
 	var done []string
-	for _, part := range parts {
-		current, err := svc.CloudWatch.DescribeAlarm(ctx, part.alarm.Name, 0)
-		if err != nil {
-			return r.awsFailure(ctx, c, err)
-		}
+	alarms, err := svc.CloudWatch.DescribeAlarms(ctx, []string{parts[0].alarm.Name, parts[1].alarm.Name}, 0)
+	if err != nil {
+		return r.awsFailure(ctx, c, err)
+	}
+	for i, part := range parts {
+		current := alarms[i]
 		if current == nil || current.OwnerTag != part.alarm.OwnerTag {
 			continue // gone, or not ours: leave it
 		}
@@ -264,12 +252,12 @@ func (r *TriggerReconciler) reconcileDelete(ctx context.Context, t *ec2v1alpha1.
 		done = append(done, "alarm "+part.alarm.Name)
 	}
 	if !orphan {
-		for _, part := range parts {
-			current, err := svc.AutoScaling.DescribePolicy(ctx, part.policy.Group, part.policy.Name)
-			if err != nil {
-				return r.awsFailure(ctx, c, err)
-			}
-			if current == nil {
+		policies, err := svc.AutoScaling.DescribePolicies(ctx, groupName, []string{parts[0].policy.Name, parts[1].policy.Name})
+		if err != nil {
+			return r.awsFailure(ctx, c, err)
+		}
+		for i, part := range parts {
+			if policies[i] == nil {
 				continue
 			}
 			if err := svc.AutoScaling.DeletePolicy(ctx, part.policy.Group, part.policy.Name); err != nil {

@@ -16,7 +16,6 @@ const (
 // triggerPart is one bound of a trigger in AWS terms: its policy, and its alarm (whose action,
 // the policy's ARN, is filled in once the policy exists).
 type triggerPart struct {
-	bound  string
 	policy cloud.PolicyInput
 	alarm  cloud.AlarmInput
 }
@@ -59,7 +58,6 @@ func planTrigger(t *ec2v1alpha1.Trigger, groupName, owner string) ([2]triggerPar
 			return parts, fmt.Errorf("%sBreachScaleIncrement: %w", b.bound, err)
 		}
 		parts[i] = triggerPart{
-			bound: b.bound,
 			policy: cloud.PolicyInput{
 				Group:             groupName,
 				Name:              policyName(t, b.bound),

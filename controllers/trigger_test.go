@@ -37,14 +37,14 @@ var _ = Describe("Trigger lifecycle", func() {
 		return g, tr
 	}
 	alarm := func(name string) *cloud.Alarm {
-		a, err := h.view.CloudWatch.DescribeAlarm(context.Background(), name, 0)
+		a, err := h.view.CloudWatch.DescribeAlarms(context.Background(), []string{name}, 0)
 		Expect(err).NotTo(HaveOccurred())
-		return a
+		return a[0]
 	}
 	policy := func(name string) *cloud.Policy {
-		p, err := h.view.AutoScaling.DescribePolicy(context.Background(), "scaled", name)
+		p, err := h.view.AutoScaling.DescribePolicies(context.Background(), "scaled", []string{name})
 		Expect(err).NotTo(HaveOccurred())
-		return p
+		return p[0]
 	}
 	upperAlarm := func() string { return "scaled-" + h.ns + "-cpu-upper" }
 	lowerAlarm := func() string { return "scaled-" + h.ns + "-cpu-lower" }

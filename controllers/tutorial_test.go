@@ -97,8 +97,9 @@ var _ = Describe("boto's Autoscale tutorial, end to end", func() {
 		Expect(tr.Status.LowerPolicyARN).To(ContainSubstring("policyName/" + lowerPolicy))
 		Expect(tr.Status.UpperAlarm.Name).To(Equal(upperAlarm))
 		Expect(tr.Status.LowerAlarm.Name).To(Equal(lowerAlarm))
-		a, err := h.view.CloudWatch.DescribeAlarm(ctx, upperAlarm, 0)
+		alarms, err := h.view.CloudWatch.DescribeAlarms(ctx, []string{upperAlarm}, 0)
 		Expect(err).NotTo(HaveOccurred())
+		a := alarms[0]
 		Expect(a.EvaluationPeriods).To(Equal(int32(6)))
 		Expect(a.ComparisonOperator).To(Equal("GreaterThanThreshold"))
 		Expect(a.AlarmActions).To(ConsistOf(tr.Status.UpperPolicyARN))

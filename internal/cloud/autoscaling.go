@@ -357,12 +357,21 @@ func (s *autoScaling) ScalingActivities(ctx context.Context, group string, since
 // policyKey keys the policy inventory: policy names are unique per group, not per region.
 func policyKey(group, name string) string { return group + "\x00" + name }
 
-func (s *autoScaling) DescribePolicy(ctx context.Context, group, name string) (*Policy, error) {
-	p, found, err := s.policies.get(s.logger(ctx), policyKey(group, name), s.opts.cacheTTL)
-	if err != nil || !found {
+func (s *autoScaling) DescribePolicies(ctx context.Context, group string, names []string) ([]*Policy, error) {
+	keys := make([]string, len(names))
+	for i, n := range names {
+		keys[i] = policyKey(group, n)
+	}
+	policies, found, err := s.policies.getAll(s.logger(ctx), keys, s.opts.cacheTTL)
+	if err != nil {
 		return nil, err
 	}
-	return p, nil
+	for i := range policies {
+		if !found[i] {
+			policies[i] = nil
+		}
+	}
+	return policies, nil
 }
 
 // fetchPolicies describes policies by name across groups (50 names a call) and keeps the ones
@@ -417,17 +426,20 @@ func (s *autoScaling) fetchPolicies(ctx context.Context, keys []string) (map[str
 	return out, nil
 }
 
-func (s *autoScaling) PutSimpleScalingPolicy(ctx context.Context, in *PolicyInput) (string, error) {
+func (s *autoScaling) PutPolicy(ctx context.Context, in *PolicyInput, current *Policy) (string, bool, error) {
+	if policyUpToDate(in, current) {
+		return current.ARN, false, nil
+	}
 	ctx = s.logger(ctx)
 	key := policyKey(in.Group, in.Name)
 	out, err := s.as.PutScalingPolicy(ctx, putPolicyInput(in))
 	if err != nil {
 		s.policies.invalidate(key)
-		return "", wrapError("PutScalingPolicy", err)
+		return "", true, wrapError("PutScalingPolicy", err)
 	}
 	arn := aws.ToString(out.PolicyARN)
 	s.policies.set(key, policyFromInput(in, arn), true)
-	return arn, nil
+	return arn, true, nil
 }
 
 func (s *autoScaling) DeletePolicy(ctx context.Context, group, name string) error {

@@ -64,20 +64,23 @@ type AutoScaling interface {
 	// activity is lost between calls.
 	ScalingActivities(ctx context.Context, group string, since time.Time, limit int) ([]Activity, error)
 
-	// DescribePolicy returns the group's named scaling policy, served from the inventory (batched
-	// DescribePolicies) for up to ProviderOptions.CacheTTL; our own puts and deletes update it.
-	DescribePolicy(ctx context.Context, group, name string) (*Policy, error)
-	// PutSimpleScalingPolicy creates or updates a SimpleScaling policy and returns its ARN.
-	// Skip it when PolicyUpToDate(in, current) holds.
-	PutSimpleScalingPolicy(ctx context.Context, in *PolicyInput) (string, error)
+	// DescribePolicies returns the group's named scaling policies, in the order of names (nil for
+	// one that does not exist), served from the inventory for up to ProviderOptions.CacheTTL; our
+	// own puts and deletes update it. Those it must read cost one batched DescribePolicies.
+	DescribePolicies(ctx context.Context, group string, names []string) ([]*Policy, error)
+	// PutPolicy makes the SimpleScaling policy match in and returns its ARN and whether it wrote
+	// anything: no call when current (what DescribePolicies returned) already matches.
+	PutPolicy(ctx context.Context, in *PolicyInput, current *Policy) (arn string, wrote bool, err error)
 	// DeletePolicy deletes the group's named policy.
 	DeletePolicy(ctx context.Context, group, name string) error
 }
 
 // CloudWatch is what the controllers need from CloudWatch in one location: metric alarms.
 type CloudWatch interface {
-	// DescribeAlarm returns the named alarm, served from the per-region inventory like DescribeGroup.
-	DescribeAlarm(ctx context.Context, name string, maxAge time.Duration) (*Alarm, error)
+	// DescribeAlarms returns the named alarms, in the order of names (nil for one that does not
+	// exist), served from the per-region inventory like DescribeGroup; those it must read cost one
+	// batched DescribeAlarms.
+	DescribeAlarms(ctx context.Context, names []string, maxAge time.Duration) ([]*Alarm, error)
 	// PutAlarm creates or updates the alarm (no call when current already matches). The owner
 	// tag is set on create; on an existing alarm a differing owner tag is set with TagResource,
 	// or removed with UntagResource when in.OwnerTag is empty (orphaning). It returns whether it
@@ -172,7 +175,7 @@ type PolicyInput struct {
 	Cooldown *int32
 }
 
-// Policy is a scaling policy as AWS reports it. PolicyUpToDate compares it with a PolicyInput.
+// Policy is a scaling policy as AWS reports it.
 type Policy struct {
 	ARN               string
 	Name              string
@@ -227,7 +230,6 @@ func AlarmReference(name string) *corev1.ObjectReference {
 
 // Alarm is a metric alarm as CloudWatch reports it. AlarmInput.OwnerTag is the alarm's owner
 // tag (read once per alarm with ListTagsForResource, then kept, since DescribeAlarms omits tags).
-// AlarmUpToDate compares it with an AlarmInput.
 type Alarm struct {
 	AlarmInput
 	ARN         string

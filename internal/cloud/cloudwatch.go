@@ -37,12 +37,17 @@ func newCloudWatch(region string, cw CloudWatchAPI, o serviceOptions) *cloudWatc
 	return s
 }
 
-func (s *cloudWatch) DescribeAlarm(ctx context.Context, name string, maxAge time.Duration) (*Alarm, error) {
-	a, found, err := s.alarms.get(s.logger(ctx), name, maxAge)
-	if err != nil || !found {
+func (s *cloudWatch) DescribeAlarms(ctx context.Context, names []string, maxAge time.Duration) ([]*Alarm, error) {
+	alarms, found, err := s.alarms.getAll(s.logger(ctx), names, maxAge)
+	if err != nil {
 		return nil, err
 	}
-	return a, nil
+	for i := range alarms {
+		if !found[i] {
+			alarms[i] = nil
+		}
+	}
+	return alarms, nil
 }
 
 func (s *cloudWatch) fetchAlarms(ctx context.Context, names []string) (map[string]*Alarm, error) {
@@ -132,7 +137,7 @@ func (s *cloudWatch) forgetAlarmOwner(name string) {
 }
 
 func (s *cloudWatch) PutAlarm(ctx context.Context, in *AlarmInput, current *Alarm) (bool, error) {
-	upToDate := current != nil && AlarmUpToDate(in, current)
+	upToDate := current != nil && alarmUpToDate(in, current)
 	ownerOK := current != nil && current.OwnerTag == in.OwnerTag
 	if upToDate && ownerOK {
 		return false, nil

@@ -192,9 +192,9 @@ func sdkTagKeys(group string, keys []string) []astypes.Tag {
 	return out
 }
 
-// PolicyUpToDate reports whether the policy AWS holds already is the SimpleScaling policy in
-// describes, so PutSimpleScalingPolicy can be skipped.
-func PolicyUpToDate(in *PolicyInput, cur *Policy) bool {
+// policyUpToDate reports whether the policy AWS holds already is the SimpleScaling policy in
+// describes, so PutPolicy can skip the write.
+func policyUpToDate(in *PolicyInput, cur *Policy) bool {
 	if cur == nil || in == nil {
 		return false
 	}
@@ -220,9 +220,9 @@ func equalInt32Ptr(a, b *int32) bool {
 	return *a == *b
 }
 
-// AlarmUpToDate reports whether the alarm CloudWatch holds already matches in (the owner tag
+// alarmUpToDate reports whether the alarm CloudWatch holds already matches in (the owner tag
 // aside, which is not part of the alarm's definition), so PutMetricAlarm can be skipped.
-func AlarmUpToDate(in *AlarmInput, cur *Alarm) bool {
+func alarmUpToDate(in *AlarmInput, cur *Alarm) bool {
 	if cur == nil || in == nil {
 		return false
 	}

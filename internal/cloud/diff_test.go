@@ -400,10 +400,10 @@ func TestPolicies(t *testing.T) {
 		ScalingAdjustment: aws.Int32(10), MinAdjustmentMagnitude: aws.Int32(1),
 	}
 	cur := policyFromSDK(sdk)
-	if !PolicyUpToDate(percent, cur) {
+	if !policyUpToDate(percent, cur) {
 		t.Errorf("policy from AWS not up to date: %+v", cur)
 	}
-	if !PolicyUpToDate(change, policyFromInput(change, "arn:q")) || !PolicyUpToDate(percent, policyFromInput(percent, "arn:p")) {
+	if !policyUpToDate(change, policyFromInput(change, "arn:q")) || !policyUpToDate(percent, policyFromInput(percent, "arn:p")) {
 		t.Errorf("policy as put is not up to date")
 	}
 	mutations := map[string]func(p *Policy){
@@ -417,11 +417,11 @@ func TestPolicies(t *testing.T) {
 	for name, mutate := range mutations {
 		p := clonePolicy(cur)
 		mutate(p)
-		if PolicyUpToDate(percent, p) {
+		if policyUpToDate(percent, p) {
 			t.Errorf("%s: a changed policy is up to date", name)
 		}
 	}
-	if PolicyUpToDate(percent, nil) {
+	if policyUpToDate(percent, nil) {
 		t.Errorf("a missing policy is up to date")
 	}
 }
@@ -450,7 +450,7 @@ func TestAlarms(t *testing.T) {
 		StateUpdatedTimestamp: &now,
 	}
 	cur := alarmFromSDK(sdk)
-	if !AlarmUpToDate(in, cur) {
+	if !alarmUpToDate(in, cur) {
 		t.Errorf("alarm from AWS not up to date: %+v", cur)
 	}
 	if cur.StateValue != "ALARM" || cur.ARN != "arn:alarm" || !cur.StateTransitionedTimestamp.Equal(now) {
@@ -471,10 +471,10 @@ func TestAlarms(t *testing.T) {
 	for name, mutate := range mutations {
 		a := cloneAlarm(cur)
 		mutate(a)
-		if AlarmUpToDate(in, a) {
+		if alarmUpToDate(in, a) {
 			t.Errorf("%s: a changed alarm is up to date", name)
 		}
-		if !AlarmUpToDate(in, cur) {
+		if !alarmUpToDate(in, cur) {
 			t.Fatalf("%s: cloneAlarm shares state", name)
 		}
 	}
@@ -485,7 +485,7 @@ func TestAlarms(t *testing.T) {
 	}
 	a := cloneAlarm(cur)
 	a.Unit = "None"
-	if !AlarmUpToDate(&noUnit, a) {
+	if !alarmUpToDate(&noUnit, a) {
 		t.Errorf("unit None differs from unset")
 	}
 }

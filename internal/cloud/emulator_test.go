@@ -64,6 +64,30 @@ func servicesOf(p *Provider, region string) regionServices {
 	return regionServices{s.AutoScaling.(*autoScaling), s.CloudWatch.(*cloudWatch)}
 }
 
+// describeAlarm reads one alarm through DescribeAlarms.
+func (s regionServices) describeAlarm(ctx context.Context, name string, maxAge time.Duration) (*Alarm, error) {
+	alarms, err := s.DescribeAlarms(ctx, []string{name}, maxAge)
+	if err != nil {
+		return nil, err
+	}
+	return alarms[0], nil
+}
+
+// describePolicy reads one policy through DescribePolicies.
+func (s regionServices) describePolicy(ctx context.Context, group, name string) (*Policy, error) {
+	policies, err := s.DescribePolicies(ctx, group, []string{name})
+	if err != nil {
+		return nil, err
+	}
+	return policies[0], nil
+}
+
+// putPolicy writes the policy whatever AWS holds.
+func (s regionServices) putPolicy(ctx context.Context, in *PolicyInput) (string, error) {
+	arn, _, err := s.PutPolicy(ctx, in, nil)
+	return arn, err
+}
+
 // newProvider is another operator process against the same emulator (same registry).
 func (env *emuEnv) newProvider(popts ProviderOptions) *Provider {
 	env.t.Helper()
@@ -514,16 +538,16 @@ func TestEmulatorPoliciesAndAlarms(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if p, err := s.DescribePolicy(ctx, "web", "web-upper"); err != nil || p != nil {
+	if p, err := s.describePolicy(ctx, "web", "web-upper"); err != nil || p != nil {
 		t.Fatalf("missing policy: %v %v", p, err)
 	}
 	up := &PolicyInput{Group: "web", Name: "web-upper", AdjustmentType: AdjustmentPercentChangeInCapacity, ScalingAdjustment: 10, Cooldown: aws.Int32(120)}
 	down := &PolicyInput{Group: "web", Name: "web-lower", AdjustmentType: AdjustmentChangeInCapacity, ScalingAdjustment: -1}
-	upARN, err := s.PutSimpleScalingPolicy(ctx, up)
+	upARN, err := s.putPolicy(ctx, up)
 	if err != nil || !strings.HasPrefix(upARN, "arn:aws:autoscaling:") {
 		t.Fatalf("put: %q %v", upARN, err)
 	}
-	downARN, err := s.PutSimpleScalingPolicy(ctx, down)
+	downARN, err := s.putPolicy(ctx, down)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -535,8 +559,8 @@ func TestEmulatorPoliciesAndAlarms(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p, err := other.DescribePolicy(ctx, in.Group, in.Name)
-			if err != nil || p == nil || !PolicyUpToDate(in, p) {
+			p, err := other.describePolicy(ctx, in.Group, in.Name)
+			if err != nil || p == nil || !policyUpToDate(in, p) {
 				t.Errorf("%s from AWS: %+v %v", in.Name, p, err)
 			}
 		}()
@@ -545,20 +569,34 @@ func TestEmulatorPoliciesAndAlarms(t *testing.T) {
 	if n := env.emu.Calls()["DescribePolicies"]; n != 1 {
 		t.Errorf("%d DescribePolicies for two policies", n)
 	}
+	// Asked for together, as a trigger does: one describe whatever the timing, and PutPolicy
+	// writes nothing when AWS already holds the policy.
+	fresh := servicesOf(env.newProvider(ProviderOptions{}), "")
+	env.emu.ResetCalls()
+	got, err := fresh.DescribePolicies(ctx, "web", []string{"web-upper", "web-missing", "web-lower"})
+	if err != nil || len(got) != 3 || got[0] == nil || got[1] != nil || got[2] == nil || got[2].ARN != downARN {
+		t.Fatalf("DescribePolicies: %+v %v", got, err)
+	}
+	if arn, wrote, err := fresh.PutPolicy(ctx, up, got[0]); err != nil || wrote || arn != upARN {
+		t.Errorf("PutPolicy of an unchanged policy: %q wrote=%v %v", arn, wrote, err)
+	}
+	if calls := env.emu.Calls(); calls["DescribePolicies"] != 1 || calls["PutScalingPolicy"] != 0 {
+		t.Errorf("calls = %v, want one DescribePolicies and no PutScalingPolicy", calls)
+	}
 
 	alarm := &AlarmInput{
 		Name: "default-web-upper", Namespace: "AWS/EC2", MetricName: "CPUUtilization", Statistic: "Average",
 		Dimensions: map[string]string{"AutoScalingGroupName": "web"}, Period: 60, EvaluationPeriods: 2,
 		Threshold: 80, ComparisonOperator: "GreaterThanThreshold", AlarmActions: []string{upARN}, OwnerTag: "test/default/cpu",
 	}
-	if a, err := s.DescribeAlarm(ctx, alarm.Name, 0); err != nil || a != nil {
+	if a, err := s.describeAlarm(ctx, alarm.Name, 0); err != nil || a != nil {
 		t.Fatalf("missing alarm: %v %v", a, err)
 	}
 	if wrote, err := s.PutAlarm(ctx, alarm, nil); !wrote || err != nil {
 		t.Fatalf("create alarm: %v %v", wrote, err)
 	}
-	a, err := s.DescribeAlarm(ctx, alarm.Name, 0)
-	if err != nil || a == nil || !AlarmUpToDate(alarm, a) || a.OwnerTag != "test/default/cpu" || a.ARN == "" {
+	a, err := s.describeAlarm(ctx, alarm.Name, 0)
+	if err != nil || a == nil || !alarmUpToDate(alarm, a) || a.OwnerTag != "test/default/cpu" || a.ARN == "" {
 		t.Fatalf("alarm: %+v %v", a, err)
 	}
 	env.emu.ResetCalls()
@@ -571,7 +609,7 @@ func TestEmulatorPoliciesAndAlarms(t *testing.T) {
 	// Another process learns the owner from the alarm's tags, once.
 	env.emu.ResetCalls()
 	for range 2 {
-		oa, err := other.DescribeAlarm(ctx, alarm.Name, 0)
+		oa, err := other.describeAlarm(ctx, alarm.Name, 0)
 		if err != nil || oa == nil {
 			t.Fatalf("other process: %+v %v", oa, err)
 		}
@@ -591,7 +629,7 @@ func TestEmulatorPoliciesAndAlarms(t *testing.T) {
 	env.emu.SetGroupLoad("us-east-1", "web", 95)
 	for i := 0; ; i++ {
 		env.advance(time.Minute)
-		a, err = s.DescribeAlarm(ctx, alarm.Name, 0)
+		a, err = s.describeAlarm(ctx, alarm.Name, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -613,7 +651,7 @@ func TestEmulatorPoliciesAndAlarms(t *testing.T) {
 		t.Fatal(err)
 	}
 	changed.OwnerTag = ""
-	a, _ = s.DescribeAlarm(ctx, alarm.Name, 0)
+	a, _ = s.describeAlarm(ctx, alarm.Name, 0)
 	if a == nil || a.Threshold != 90 || a.OwnerTag != "test/default/cpu" {
 		t.Fatalf("after the change: %+v", a)
 	}
@@ -632,7 +670,7 @@ func TestEmulatorPoliciesAndAlarms(t *testing.T) {
 		t.Errorf("orphaning: %v", err)
 	default:
 		third := servicesOf(env.newProvider(ProviderOptions{}), "")
-		if a, _ := third.DescribeAlarm(ctx, alarm.Name, 0); a == nil || a.OwnerTag != "" || a.Threshold != 90 {
+		if a, _ := third.describeAlarm(ctx, alarm.Name, 0); a == nil || a.OwnerTag != "" || a.Threshold != 90 {
 			t.Errorf("after orphaning: %+v", a)
 		}
 	}
@@ -645,18 +683,18 @@ func TestEmulatorPoliciesAndAlarms(t *testing.T) {
 			t.Errorf("delete policy: %v", err)
 		}
 	}
-	if a, err := s.DescribeAlarm(ctx, alarm.Name, 0); a != nil || err != nil {
+	if a, err := s.describeAlarm(ctx, alarm.Name, 0); a != nil || err != nil {
 		t.Errorf("deleted alarm: %+v %v", a, err)
 	}
 	// Another process sees a policy deleted behind its back once its cache entry expires.
-	if p, err := other.DescribePolicy(ctx, "web", "web-upper"); p == nil || err != nil {
+	if p, err := other.describePolicy(ctx, "web", "web-upper"); p == nil || err != nil {
 		t.Errorf("within the TTL the other process still has the policy: %+v %v", p, err)
 	}
 	env.clock.Advance(DefaultCacheTTL + time.Second)
-	if p, err := other.DescribePolicy(ctx, "web", "web-upper"); p != nil || err != nil {
+	if p, err := other.describePolicy(ctx, "web", "web-upper"); p != nil || err != nil {
 		t.Errorf("deleted policy seen by another process after the TTL: %+v %v", p, err)
 	}
-	if p, err := s.DescribePolicy(ctx, "web", "web-lower"); p == nil || err != nil || p.ARN != downARN {
+	if p, err := s.describePolicy(ctx, "web", "web-lower"); p == nil || err != nil || p.ARN != downARN {
 		t.Errorf("the other policy: %+v %v", p, err)
 	}
 	// Deleting the group takes its policies along.
@@ -875,7 +913,7 @@ func TestEmulatorAlarmAndPolicyBatching(t *testing.T) {
 		}
 		for _, dir := range []string{"upper", "lower"} {
 			p := &PolicyInput{Group: g, Name: "default-" + g + "-" + dir, AdjustmentType: AdjustmentChangeInCapacity, ScalingAdjustment: 1}
-			arn, err := s.PutSimpleScalingPolicy(ctx, p)
+			arn, err := s.putPolicy(ctx, p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -895,13 +933,13 @@ func TestEmulatorAlarmAndPolicyBatching(t *testing.T) {
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			if p, err := other.DescribePolicy(ctx, policies[i].Group, policies[i].Name); err != nil || !PolicyUpToDate(policies[i], p) {
+			if p, err := other.describePolicy(ctx, policies[i].Group, policies[i].Name); err != nil || !policyUpToDate(policies[i], p) {
 				t.Errorf("policy %s: %+v %v", policies[i].Name, p, err)
 			}
 		}()
 		go func() {
 			defer wg.Done()
-			if a, err := other.DescribeAlarm(ctx, alarms[i].Name, time.Minute); err != nil || !AlarmUpToDate(alarms[i], a) {
+			if a, err := other.describeAlarm(ctx, alarms[i].Name, time.Minute); err != nil || !alarmUpToDate(alarms[i], a) {
 				t.Errorf("alarm %s: %+v %v", alarms[i].Name, a, err)
 			}
 		}()
@@ -912,6 +950,19 @@ func TestEmulatorAlarmAndPolicyBatching(t *testing.T) {
 		len(policies), len(alarms), calls["DescribePolicies"], calls["DescribeAlarms"], calls["ListTagsForResource"])
 	if calls["DescribePolicies"] > int64((len(policies)+49)/50) || calls["DescribeAlarms"] > int64((len(alarms)+99)/100) {
 		t.Errorf("calls = %v", calls)
+	}
+	// One call for every alarm asked for together, however the callers' timing falls.
+	names := make([]string, len(alarms))
+	for i, a := range alarms {
+		names[i] = a.Name
+	}
+	together := servicesOf(env.newProvider(ProviderOptions{}), "")
+	env.emu.ResetCalls()
+	if got, err := together.DescribeAlarms(ctx, names, time.Minute); err != nil || len(got) != len(names) || got[len(got)-1].Name != names[len(names)-1] {
+		t.Errorf("DescribeAlarms of %d: %d, %v", len(names), len(got), err)
+	}
+	if n := env.emu.Calls()["DescribeAlarms"]; n != int64((len(alarms)+99)/100) {
+		t.Errorf("%d DescribeAlarms for %d alarms asked for together", n, len(alarms))
 	}
 	// Policy names repeated across groups are described group by group, not account-wide.
 	sameName := servicesOf(env.newProvider(ProviderOptions{}), "")

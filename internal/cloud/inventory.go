@@ -94,33 +94,58 @@ func newInventory[V any](kind string, batchSize int, now func() time.Time,
 // get returns the key's value and whether it exists, from the cache when the entry is at most
 // maxAge old, else from a batched describe that starts after this call.
 func (inv *inventory[V]) get(ctx context.Context, key string, maxAge time.Duration) (V, bool, error) {
+	vals, found, err := inv.getAll(ctx, []string{key}, maxAge)
+	if err != nil {
+		var zero V
+		return zero, false, err
+	}
+	return vals[0], found[0], nil
+}
+
+// getAll is get for several keys that are needed together: those not served from the cache all
+// join the same batch, so they cost one describe (per batchSize keys), not one each.
+func (inv *inventory[V]) getAll(ctx context.Context, keys []string, maxAge time.Duration) ([]V, []bool, error) {
+	vals, found := make([]V, len(keys)), make([]bool, len(keys))
+	var b *invBatch[V]
+	var misses []int
 	now := inv.now()
 	inv.mu.Lock()
-	e := inv.entries[key]
-	if e == nil {
-		e = &invEntry[V]{}
-		inv.entries[key] = e
-	}
-	e.lastAsked = now
-	if maxAge > 0 {
-		e.maxAge = maxAge
-		if e.valid && now.Sub(e.fetched) <= maxAge {
-			v, found := inv.clone(e.val), e.found
-			inv.mu.Unlock()
-			return v, found, nil
+	for i, key := range keys {
+		e := inv.entries[key]
+		if e == nil {
+			e = &invEntry[V]{}
+			inv.entries[key] = e
 		}
+		e.lastAsked = now
+		if maxAge > 0 {
+			e.maxAge = maxAge
+			if e.valid && now.Sub(e.fetched) <= maxAge {
+				vals[i], found[i] = inv.clone(e.val), e.found
+				continue
+			}
+		}
+		// Under one hold of the lock every key lands in the same pending batch.
+		b = inv.enqueueLocked(ctx, key)
+		misses = append(misses, i)
 	}
-	b := inv.enqueueLocked(ctx, key)
 	inv.mu.Unlock()
+	if b == nil {
+		return vals, found, nil
+	}
 
 	select {
 	case <-b.done:
 	case <-ctx.Done():
-		var zero V
-		return zero, false, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
-	r := b.results[key]
-	return inv.clone(r.val), r.found, r.err
+	for _, i := range misses {
+		r := b.results[keys[i]]
+		if r.err != nil {
+			return nil, nil, r.err
+		}
+		vals[i], found[i] = inv.clone(r.val), r.found
+	}
+	return vals, found, nil
 }
 
 func (inv *inventory[V]) enqueueLocked(ctx context.Context, key string) *invBatch[V] {
