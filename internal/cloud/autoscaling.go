@@ -225,97 +225,14 @@ func (s *autoScaling) UpdateGroup(ctx context.Context, in *GroupInput, current *
 	}
 	ctx = s.logger(ctx)
 	log.FromContext(ctx).V(1).Info("updating AWS group", "group", in.Name, "changed", plan.changedFields)
-	wrote := false
-	defer func() {
-		if wrote {
-			s.groups.invalidate(in.Name)
-		}
-	}()
-	name := aws.String(in.Name)
-	// step runs one write; any write, even a failed one, may have changed the group.
-	step := func(op string, call func() error) error {
-		wrote = true
-		return wrapError(op, call())
-	}
-	if plan.update != nil {
-		if err := step("UpdateAutoScalingGroup", func() error {
-			_, err := s.as.UpdateAutoScalingGroup(ctx, plan.update)
-			return err
-		}); err != nil {
-			return wrote, err
+	// Any write, even a failed one, may have changed the group.
+	defer s.groups.invalidate(in.Name)
+	for _, w := range plan.writes(s.as, in.Name) {
+		if err := wrapError(w.op, w.call(ctx)); err != nil {
+			return true, err
 		}
 	}
-	if len(plan.putTags) > 0 {
-		tags := make([]ec2v1alpha1.Tag, len(plan.putTags))
-		copy(tags, plan.putTags)
-		if err := step("CreateOrUpdateTags", func() error {
-			sdk := make([]astypes.Tag, 0, len(tags))
-			for _, t := range tags {
-				sdk = append(sdk, sdkTag(in.Name, t))
-			}
-			_, err := s.as.CreateOrUpdateTags(ctx, &autoscaling.CreateOrUpdateTagsInput{Tags: sdk})
-			return err
-		}); err != nil {
-			return wrote, err
-		}
-	}
-	if len(plan.deleteTags) > 0 {
-		if err := step("DeleteTags", func() error {
-			_, err := s.as.DeleteTags(ctx, &autoscaling.DeleteTagsInput{Tags: sdkTagKeys(in.Name, plan.deleteTags)})
-			return err
-		}); err != nil {
-			return wrote, err
-		}
-	}
-	for chunk := range slices.Chunk(plan.detachLoadBalancers, attachBatch) {
-		if err := step("DetachLoadBalancers", func() error {
-			_, err := s.as.DetachLoadBalancers(ctx, &autoscaling.DetachLoadBalancersInput{AutoScalingGroupName: name, LoadBalancerNames: chunk})
-			return err
-		}); err != nil {
-			return wrote, err
-		}
-	}
-	for chunk := range slices.Chunk(plan.attachLoadBalancers, attachBatch) {
-		if err := step("AttachLoadBalancers", func() error {
-			_, err := s.as.AttachLoadBalancers(ctx, &autoscaling.AttachLoadBalancersInput{AutoScalingGroupName: name, LoadBalancerNames: chunk})
-			return err
-		}); err != nil {
-			return wrote, err
-		}
-	}
-	for chunk := range slices.Chunk(plan.detachTargetGroups, attachBatch) {
-		if err := step("DetachLoadBalancerTargetGroups", func() error {
-			_, err := s.as.DetachLoadBalancerTargetGroups(ctx, &autoscaling.DetachLoadBalancerTargetGroupsInput{AutoScalingGroupName: name, TargetGroupARNs: chunk})
-			return err
-		}); err != nil {
-			return wrote, err
-		}
-	}
-	for chunk := range slices.Chunk(plan.attachTargetGroups, attachBatch) {
-		if err := step("AttachLoadBalancerTargetGroups", func() error {
-			_, err := s.as.AttachLoadBalancerTargetGroups(ctx, &autoscaling.AttachLoadBalancerTargetGroupsInput{AutoScalingGroupName: name, TargetGroupARNs: chunk})
-			return err
-		}); err != nil {
-			return wrote, err
-		}
-	}
-	if len(plan.resumeProcesses) > 0 {
-		if err := step("ResumeProcesses", func() error {
-			_, err := s.as.ResumeProcesses(ctx, &autoscaling.ResumeProcessesInput{AutoScalingGroupName: name, ScalingProcesses: plan.resumeProcesses})
-			return err
-		}); err != nil {
-			return wrote, err
-		}
-	}
-	if len(plan.suspendProcesses) > 0 {
-		if err := step("SuspendProcesses", func() error {
-			_, err := s.as.SuspendProcesses(ctx, &autoscaling.SuspendProcessesInput{AutoScalingGroupName: name, ScalingProcesses: plan.suspendProcesses})
-			return err
-		}); err != nil {
-			return wrote, err
-		}
-	}
-	return wrote, nil
+	return true, nil
 }
 
 func (s *autoScaling) SetOwnerTag(ctx context.Context, group, value string) error {

@@ -232,14 +232,19 @@ func cloneGroup(g *Group) *Group {
 // groupTags are the tags a new group is created with: the user's (reserved keys dropped) and the
 // owner tag, which never propagates to instances.
 func groupTags(name string, in *GroupInput) []astypes.Tag {
-	var tags []astypes.Tag
-	for _, t := range userTags(in.Spec.Tags) {
-		tags = append(tags, sdkTag(name, t))
-	}
+	tags := sdkTags(name, userTags(in.Spec.Tags))
 	if in.OwnerTag != "" {
 		tags = append(tags, sdkTag(name, ec2v1alpha1.Tag{Key: ec2v1alpha1.OwnerTagKey, Value: in.OwnerTag}))
 	}
 	return tags
+}
+
+func sdkTags(group string, tags []ec2v1alpha1.Tag) []astypes.Tag {
+	var out []astypes.Tag
+	for _, t := range tags {
+		out = append(out, sdkTag(group, t))
+	}
+	return out
 }
 
 func sdkTag(group string, t ec2v1alpha1.Tag) astypes.Tag {

@@ -1,6 +1,7 @@
 package cloud
 
 import (
+	"context"
 	"maps"
 	"slices"
 
@@ -48,62 +49,46 @@ func (p *groupPlan) empty() bool {
 func planGroupUpdate(in *GroupInput, cur *Group) groupPlan {
 	spec := in.Spec
 	var p groupPlan
-	upd := &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String(in.Name)}
 	changed := func(field string) { p.changedFields = append(p.changedFields, field) }
 
-	if in.LaunchConfigurationName != "" && in.LaunchConfigurationName != cur.LaunchConfigurationName {
-		upd.LaunchConfigurationName = aws.String(in.LaunchConfigurationName)
-		changed("LaunchConfigurationName")
-	}
-	if spec.MinSize != cur.MinSize {
-		upd.MinSize = aws.Int32(spec.MinSize)
-		changed("MinSize")
-	}
-	if spec.MaxSize != cur.MaxSize {
-		upd.MaxSize = aws.Int32(spec.MaxSize)
-		changed("MaxSize")
-	}
-	if spec.DesiredCapacity != nil && *spec.DesiredCapacity != cur.DesiredCapacity {
-		upd.DesiredCapacity = aws.Int32(*spec.DesiredCapacity)
-		changed("DesiredCapacity")
-	}
-	subnets := normalizedSet(spec.VPCZoneIdentifier)
-	if len(subnets) > 0 && !slices.Equal(subnets, normalizedSet(cur.VPCZoneIdentifier)) {
-		upd.VPCZoneIdentifier = joinZoneIdentifier(subnets)
-		changed("VPCZoneIdentifier")
-	}
-	if zones := normalizedSet(spec.AvailabilityZones); len(zones) > 0 && len(subnets) == 0 &&
-		!slices.Equal(zones, normalizedSet(cur.AvailabilityZones)) {
-		upd.AvailabilityZones = zones
-		changed("AvailabilityZones")
-	}
-	if hc := orDefault(spec.HealthCheckType, defaultHealthCheckType); hc != orDefault(cur.HealthCheckType, defaultHealthCheckType) {
-		upd.HealthCheckType = aws.String(hc)
-		changed("HealthCheckType")
-	}
-	if spec.HealthCheckGracePeriod != nil && *spec.HealthCheckGracePeriod != cur.HealthCheckGracePeriod {
-		upd.HealthCheckGracePeriod = aws.Int32(*spec.HealthCheckGracePeriod)
-		changed("HealthCheckGracePeriod")
-	}
-	if spec.DefaultCooldown != nil && *spec.DefaultCooldown != cur.DefaultCooldown {
-		upd.DefaultCooldown = aws.Int32(*spec.DefaultCooldown)
-		changed("DefaultCooldown")
-	}
-	if tp := terminationPolicies(spec.TerminationPolicies); !slices.Equal(tp, terminationPolicies(cur.TerminationPolicies)) {
-		upd.TerminationPolicies = tp
-		changed("TerminationPolicies")
-	}
-	if spec.MaxInstanceLifetime != nil && *spec.MaxInstanceLifetime != cur.MaxInstanceLifetime {
-		upd.MaxInstanceLifetime = aws.Int32(*spec.MaxInstanceLifetime)
-		changed("MaxInstanceLifetime")
-	}
-	if spec.NewInstancesProtectedFromScaleIn != nil && *spec.NewInstancesProtectedFromScaleIn != cur.NewInstancesProtectedFromScaleIn {
-		upd.NewInstancesProtectedFromScaleIn = aws.Bool(*spec.NewInstancesProtectedFromScaleIn)
-		changed("NewInstancesProtectedFromScaleIn")
-	}
-	if spec.CapacityRebalance != nil && *spec.CapacityRebalance != cur.CapacityRebalance {
-		upd.CapacityRebalance = aws.Bool(*spec.CapacityRebalance)
-		changed("CapacityRebalance")
+	upd := &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String(in.Name)}
+	subnets, zones := normalizedSet(spec.VPCZoneIdentifier), normalizedSet(spec.AvailabilityZones)
+	hc := orDefault(spec.HealthCheckType, defaultHealthCheckType)
+	tp := terminationPolicies(spec.TerminationPolicies)
+	for _, f := range []struct {
+		name    string
+		differs bool
+		set     func()
+	}{
+		{"LaunchConfigurationName", in.LaunchConfigurationName != "" && in.LaunchConfigurationName != cur.LaunchConfigurationName,
+			func() { upd.LaunchConfigurationName = aws.String(in.LaunchConfigurationName) }},
+		{"MinSize", spec.MinSize != cur.MinSize, func() { upd.MinSize = aws.Int32(spec.MinSize) }},
+		{"MaxSize", spec.MaxSize != cur.MaxSize, func() { upd.MaxSize = aws.Int32(spec.MaxSize) }},
+		{"DesiredCapacity", differs(spec.DesiredCapacity, cur.DesiredCapacity),
+			func() { upd.DesiredCapacity = aws.Int32(*spec.DesiredCapacity) }},
+		{"VPCZoneIdentifier", len(subnets) > 0 && !slices.Equal(subnets, normalizedSet(cur.VPCZoneIdentifier)),
+			func() { upd.VPCZoneIdentifier = joinZoneIdentifier(subnets) }},
+		{"AvailabilityZones", len(zones) > 0 && len(subnets) == 0 && !slices.Equal(zones, normalizedSet(cur.AvailabilityZones)),
+			func() { upd.AvailabilityZones = zones }},
+		{"HealthCheckType", hc != orDefault(cur.HealthCheckType, defaultHealthCheckType),
+			func() { upd.HealthCheckType = aws.String(hc) }},
+		{"HealthCheckGracePeriod", differs(spec.HealthCheckGracePeriod, cur.HealthCheckGracePeriod),
+			func() { upd.HealthCheckGracePeriod = aws.Int32(*spec.HealthCheckGracePeriod) }},
+		{"DefaultCooldown", differs(spec.DefaultCooldown, cur.DefaultCooldown),
+			func() { upd.DefaultCooldown = aws.Int32(*spec.DefaultCooldown) }},
+		{"TerminationPolicies", !slices.Equal(tp, terminationPolicies(cur.TerminationPolicies)),
+			func() { upd.TerminationPolicies = tp }},
+		{"MaxInstanceLifetime", differs(spec.MaxInstanceLifetime, cur.MaxInstanceLifetime),
+			func() { upd.MaxInstanceLifetime = aws.Int32(*spec.MaxInstanceLifetime) }},
+		{"NewInstancesProtectedFromScaleIn", differs(spec.NewInstancesProtectedFromScaleIn, cur.NewInstancesProtectedFromScaleIn),
+			func() { upd.NewInstancesProtectedFromScaleIn = aws.Bool(*spec.NewInstancesProtectedFromScaleIn) }},
+		{"CapacityRebalance", differs(spec.CapacityRebalance, cur.CapacityRebalance),
+			func() { upd.CapacityRebalance = aws.Bool(*spec.CapacityRebalance) }},
+	} {
+		if f.differs {
+			f.set()
+			changed(f.name)
+		}
 	}
 	if len(p.changedFields) > 0 {
 		p.update = upd
@@ -126,6 +111,62 @@ func planGroupUpdate(in *GroupInput, cur *Group) groupPlan {
 		changed("SuspendedProcesses")
 	}
 	return p
+}
+
+// differs says whether a field the spec may leave unset is set and differs from AWS's value.
+func differs[T comparable](want *T, have T) bool {
+	return want != nil && *want != have
+}
+
+// groupWrite is one call of a group update; op names it in errors.
+type groupWrite struct {
+	op   string
+	call func(context.Context) error
+}
+
+// writes are the calls that carry out the plan, in the order they run: the fields, the tags,
+// then load balancers, target groups and processes, each taking away before adding.
+// Attachments go attachBatch a call, the most AWS takes.
+func (p *groupPlan) writes(as AutoScalingAPI, group string) []groupWrite {
+	name := aws.String(group)
+	var out []groupWrite
+	add := func(op string, call func(context.Context) error) { out = append(out, groupWrite{op, call}) }
+	if p.update != nil {
+		add("UpdateAutoScalingGroup", sdkCall(as.UpdateAutoScalingGroup, p.update))
+	}
+	if len(p.putTags) > 0 {
+		add("CreateOrUpdateTags", sdkCall(as.CreateOrUpdateTags, &autoscaling.CreateOrUpdateTagsInput{Tags: sdkTags(group, p.putTags)}))
+	}
+	if len(p.deleteTags) > 0 {
+		add("DeleteTags", sdkCall(as.DeleteTags, &autoscaling.DeleteTagsInput{Tags: sdkTagKeys(group, p.deleteTags)}))
+	}
+	for c := range slices.Chunk(p.detachLoadBalancers, attachBatch) {
+		add("DetachLoadBalancers", sdkCall(as.DetachLoadBalancers, &autoscaling.DetachLoadBalancersInput{AutoScalingGroupName: name, LoadBalancerNames: c}))
+	}
+	for c := range slices.Chunk(p.attachLoadBalancers, attachBatch) {
+		add("AttachLoadBalancers", sdkCall(as.AttachLoadBalancers, &autoscaling.AttachLoadBalancersInput{AutoScalingGroupName: name, LoadBalancerNames: c}))
+	}
+	for c := range slices.Chunk(p.detachTargetGroups, attachBatch) {
+		add("DetachLoadBalancerTargetGroups", sdkCall(as.DetachLoadBalancerTargetGroups, &autoscaling.DetachLoadBalancerTargetGroupsInput{AutoScalingGroupName: name, TargetGroupARNs: c}))
+	}
+	for c := range slices.Chunk(p.attachTargetGroups, attachBatch) {
+		add("AttachLoadBalancerTargetGroups", sdkCall(as.AttachLoadBalancerTargetGroups, &autoscaling.AttachLoadBalancerTargetGroupsInput{AutoScalingGroupName: name, TargetGroupARNs: c}))
+	}
+	if len(p.resumeProcesses) > 0 {
+		add("ResumeProcesses", sdkCall(as.ResumeProcesses, &autoscaling.ResumeProcessesInput{AutoScalingGroupName: name, ScalingProcesses: p.resumeProcesses}))
+	}
+	if len(p.suspendProcesses) > 0 {
+		add("SuspendProcesses", sdkCall(as.SuspendProcesses, &autoscaling.SuspendProcessesInput{AutoScalingGroupName: name, ScalingProcesses: p.suspendProcesses}))
+	}
+	return out
+}
+
+// sdkCall binds an SDK method to its input; the writes of an update need only the error.
+func sdkCall[In, Out any](method func(context.Context, In, ...func(*autoscaling.Options)) (Out, error), in In) func(context.Context) error {
+	return func(ctx context.Context) error {
+		_, err := method(ctx, in)
+		return err
+	}
 }
 
 func orDefault(s, def string) string {
