@@ -77,9 +77,11 @@ func (s *autoScaling) DescribeLaunchConfiguration(ctx context.Context, name stri
 
 func (s *autoScaling) fetchLaunchConfigurations(ctx context.Context, names []string) (map[string]*LaunchConfiguration, error) {
 	out := map[string]*LaunchConfiguration{}
-	in := &autoscaling.DescribeLaunchConfigurationsInput{LaunchConfigurationNames: names, MaxRecords: aws.Int32(maxRecords)}
-	for {
-		page, err := s.as.DescribeLaunchConfigurations(ctx, in)
+	pages := autoscaling.NewDescribeLaunchConfigurationsPaginator(s.as, &autoscaling.DescribeLaunchConfigurationsInput{
+		LaunchConfigurationNames: names, MaxRecords: aws.Int32(maxRecords),
+	})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, wrapError("DescribeLaunchConfigurations", err)
 		}
@@ -87,11 +89,8 @@ func (s *autoScaling) fetchLaunchConfigurations(ctx context.Context, names []str
 			c := launchConfigurationFromSDK(lc)
 			out[c.Name] = c
 		}
-		if aws.ToString(page.NextToken) == "" {
-			return out, nil
-		}
-		in.NextToken = page.NextToken
 	}
+	return out, nil
 }
 
 func (s *autoScaling) CreateLaunchConfiguration(ctx context.Context, name string, spec *ec2v1alpha1.LaunchConfigurationSpec, userData string) error {
@@ -141,9 +140,11 @@ func (s *autoScaling) GroupsUsingLaunchConfiguration(ctx context.Context, name s
 // the pages small) and indexes them by launch configuration.
 func (s *autoScaling) listGroupsByLaunchConfiguration(ctx context.Context) (map[string][]string, error) {
 	out := map[string][]string{}
-	in := &autoscaling.DescribeAutoScalingGroupsInput{MaxRecords: aws.Int32(maxRecords), IncludeInstances: aws.Bool(false)}
-	for {
-		page, err := s.as.DescribeAutoScalingGroups(ctx, in)
+	pages := autoscaling.NewDescribeAutoScalingGroupsPaginator(s.as, &autoscaling.DescribeAutoScalingGroupsInput{
+		MaxRecords: aws.Int32(maxRecords), IncludeInstances: aws.Bool(false),
+	})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, wrapError("DescribeAutoScalingGroups", err)
 		}
@@ -152,10 +153,6 @@ func (s *autoScaling) listGroupsByLaunchConfiguration(ctx context.Context) (map[
 				out[lc] = append(out[lc], aws.ToString(g.AutoScalingGroupName))
 			}
 		}
-		if aws.ToString(page.NextToken) == "" {
-			break
-		}
-		in.NextToken = page.NextToken
 	}
 	for _, names := range out {
 		slices.Sort(names)
@@ -175,9 +172,11 @@ func (s *autoScaling) DescribeGroup(ctx context.Context, name string, maxAge tim
 
 func (s *autoScaling) fetchGroups(ctx context.Context, names []string) (map[string]*Group, error) {
 	out := map[string]*Group{}
-	in := &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: names, MaxRecords: aws.Int32(maxRecords)}
-	for {
-		page, err := s.as.DescribeAutoScalingGroups(ctx, in)
+	pages := autoscaling.NewDescribeAutoScalingGroupsPaginator(s.as, &autoscaling.DescribeAutoScalingGroupsInput{
+		AutoScalingGroupNames: names, MaxRecords: aws.Int32(maxRecords),
+	})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, wrapError("DescribeAutoScalingGroups", err)
 		}
@@ -185,11 +184,8 @@ func (s *autoScaling) fetchGroups(ctx context.Context, names []string) (map[stri
 			c := groupFromSDK(g)
 			out[c.Name] = c
 		}
-		if aws.ToString(page.NextToken) == "" {
-			return out, nil
-		}
-		in.NextToken = page.NextToken
 	}
+	return out, nil
 }
 
 func (s *autoScaling) CreateGroup(ctx context.Context, in *GroupInput) error {
@@ -319,8 +315,9 @@ func (s *autoScaling) fetchPolicies(ctx context.Context, keys []string) (map[str
 	}
 	out := map[string]*Policy{}
 	for _, in := range inputs {
-		for {
-			page, err := s.as.DescribePolicies(ctx, in)
+		pages := autoscaling.NewDescribePoliciesPaginator(s.as, in)
+		for pages.HasMorePages() {
+			page, err := pages.NextPage(ctx)
 			if err = wrapError("DescribePolicies", err); err != nil {
 				// A per-group describe of a group that is gone: none of its policies exist.
 				if in.AutoScalingGroupName != nil && IsNotFound(err) {
@@ -334,10 +331,6 @@ func (s *autoScaling) fetchPolicies(ctx context.Context, keys []string) (map[str
 					out[k] = p
 				}
 			}
-			if aws.ToString(page.NextToken) == "" {
-				break
-			}
-			in.NextToken = page.NextToken
 		}
 	}
 	return out, nil

@@ -52,13 +52,13 @@ func (s *cloudWatch) DescribeAlarms(ctx context.Context, names []string, maxAge 
 
 func (s *cloudWatch) fetchAlarms(ctx context.Context, names []string) (map[string]*Alarm, error) {
 	out := map[string]*Alarm{}
-	in := &cloudwatch.DescribeAlarmsInput{
+	pages := cloudwatch.NewDescribeAlarmsPaginator(s.cw, &cloudwatch.DescribeAlarmsInput{
 		AlarmNames: names,
 		AlarmTypes: []cwtypes.AlarmType{cwtypes.AlarmTypeMetricAlarm},
 		MaxRecords: aws.Int32(maxRecords),
-	}
-	for {
-		page, err := s.cw.DescribeAlarms(ctx, in)
+	})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, wrapError("DescribeAlarms", err)
 		}
@@ -66,10 +66,6 @@ func (s *cloudWatch) fetchAlarms(ctx context.Context, names []string) (map[strin
 			a := alarmFromSDK(ma)
 			out[a.Name] = a
 		}
-		if aws.ToString(page.NextToken) == "" {
-			break
-		}
-		in.NextToken = page.NextToken
 	}
 	for _, a := range out {
 		owner, err := s.alarmOwner(ctx, a)
