@@ -47,6 +47,7 @@ import (
 	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
 	"github.com/autoscale-operator/autoscale-operator/internal/cloud"
 	"github.com/autoscale-operator/autoscale-operator/pkg/emulator"
+	"github.com/autoscale-operator/autoscale-operator/test/fixtures"
 )
 
 // The suite runs the real manager (all three reconcilers) against a real kube-apiserver and etcd
@@ -424,57 +425,22 @@ func (h *harness) cleanup() {
 // ---- objects -------------------------------------------------------------------------------
 
 func (h *harness) launchConfiguration(name string, mut ...func(*ec2v1alpha1.LaunchConfiguration)) *ec2v1alpha1.LaunchConfiguration {
-	lc := &ec2v1alpha1.LaunchConfiguration{
-		ObjectMeta: metav1.ObjectMeta{Namespace: h.ns, Name: name},
-		Spec: ec2v1alpha1.LaunchConfigurationSpec{
-			ImageID:      "ami-0123456789abcdef0",
-			InstanceType: "t3.micro",
-			KeyName:      "my_key_name",
-		},
-	}
-	for _, m := range mut {
-		m(lc)
-	}
-	return lc
+	return with(fixtures.LaunchConfiguration(h.ns, name), mut)
 }
 
 func (h *harness) group(name, lcName string, min, max int32, mut ...func(*ec2v1alpha1.AutoScalingGroup)) *ec2v1alpha1.AutoScalingGroup {
-	g := &ec2v1alpha1.AutoScalingGroup{
-		ObjectMeta: metav1.ObjectMeta{Namespace: h.ns, Name: name},
-		Spec: ec2v1alpha1.AutoScalingGroupSpec{
-			LaunchConfigurationRef: ec2v1alpha1.LocalObjectReference{Name: lcName},
-			MinSize:                min,
-			MaxSize:                max,
-			AvailabilityZones:      []string{"us-east-1a", "us-east-1b"},
-		},
-	}
-	for _, m := range mut {
-		m(g)
-	}
-	return g
+	return with(fixtures.AutoScalingGroup(h.ns, name, lcName, min, max), mut)
 }
 
 func (h *harness) trigger(name, groupName string, mut ...func(*ec2v1alpha1.Trigger)) *ec2v1alpha1.Trigger {
-	t := &ec2v1alpha1.Trigger{
-		ObjectMeta: metav1.ObjectMeta{Namespace: h.ns, Name: name},
-		Spec: ec2v1alpha1.TriggerSpec{
-			AutoScalingGroupRef:       ec2v1alpha1.LocalObjectReference{Name: groupName},
-			MetricName:                "CPUUtilization",
-			Namespace:                 "AWS/EC2",
-			Statistic:                 "Average",
-			Unit:                      "Percent",
-			Period:                    60,
-			BreachDuration:            360,
-			LowerThreshold:            40,
-			LowerBreachScaleIncrement: "-5",
-			UpperThreshold:            80,
-			UpperBreachScaleIncrement: "10",
-		},
-	}
+	return with(fixtures.Trigger(h.ns, name, groupName), mut)
+}
+
+func with[T any](obj T, mut []func(T)) T {
 	for _, m := range mut {
-		m(t)
+		m(obj)
 	}
-	return t
+	return obj
 }
 
 // uniqueName gives AWS-global names (groups) a per-test suffix so tests sharing moto never collide.

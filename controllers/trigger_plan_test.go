@@ -3,30 +3,16 @@ package controllers
 import (
 	"testing"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
+	"github.com/autoscale-operator/autoscale-operator/test/fixtures"
 )
 
 func tutorialTrigger() *ec2v1alpha1.Trigger {
-	return &ec2v1alpha1.Trigger{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "my-trigger"},
-		Spec: ec2v1alpha1.TriggerSpec{
-			AutoScalingGroupRef:       ec2v1alpha1.LocalObjectReference{Name: "my-group"},
-			MetricName:                "CPUUtilization",
-			Namespace:                 "AWS/EC2",
-			Statistic:                 "Average",
-			Unit:                      "Percent",
-			Dimensions:                []ec2v1alpha1.Dimension{{Name: "AutoScalingGroupName", Value: "my-group"}},
-			Period:                    60,
-			BreachDuration:            360,
-			LowerThreshold:            40,
-			LowerBreachScaleIncrement: "-5",
-			UpperThreshold:            80,
-			UpperBreachScaleIncrement: "10",
-		},
-	}
+	t := fixtures.Trigger("default", "my-trigger", "my-group")
+	t.Spec.Dimensions = []ec2v1alpha1.Dimension{{Name: "AutoScalingGroupName", Value: "my-group"}}
+	return t
 }
 
 func TestPlanTriggerTutorial(t *testing.T) {

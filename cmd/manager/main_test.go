@@ -24,6 +24,7 @@ import (
 
 	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
 	"github.com/autoscale-operator/autoscale-operator/controllers"
+	"github.com/autoscale-operator/autoscale-operator/test/fixtures"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -144,11 +145,8 @@ func TestRunEmbeddedEmulator(t *testing.T) {
 	}()
 
 	for _, ns := range []string{"watched", "ignored"} {
-		lc := &ec2v1alpha1.LaunchConfiguration{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "lc"},
-			Spec: ec2v1alpha1.LaunchConfigurationSpec{ImageID: "ami-1", InstanceType: "t3.micro"}}
-		g := &ec2v1alpha1.AutoScalingGroup{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "smoke-" + ns},
-			Spec: ec2v1alpha1.AutoScalingGroupSpec{LaunchConfigurationRef: ec2v1alpha1.LocalObjectReference{Name: "lc"},
-				MinSize: 1, MaxSize: 1, AvailabilityZones: []string{"us-east-1a"}}}
+		lc := fixtures.LaunchConfiguration(ns, "lc")
+		g := fixtures.AutoScalingGroup(ns, "smoke-"+ns, "lc", 1, 1)
 		for _, o := range []client.Object{lc, g} {
 			if err := k8s.Create(ctx, o); err != nil {
 				t.Fatal(err)

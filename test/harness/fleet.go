@@ -14,14 +14,15 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
+	"github.com/autoscale-operator/autoscale-operator/test/fixtures"
 )
 
 // FleetLabel marks every object CreateSets makes with the fleet's prefix, so a fleet is listed,
 // counted and deleted with one label selector.
 const FleetLabel = "harness.autoscale-operator.io/fleet"
 
-// SetTemplate shapes each set CreateSets makes. The zero value is a one-instance group (min 1,
-// max 2) in us-east-1a with a CPU trigger like the samples'.
+// SetTemplate shapes each set CreateSets makes, from the fixtures. The zero value is a
+// one-instance group (min 1, max 2) in us-east-1a with the tutorial's CPU trigger.
 type SetTemplate struct {
 	ImageID      string // default "ami-12345678"
 	InstanceType string // default "t3.micro"
@@ -78,41 +79,16 @@ func NewSets(namespace, prefix string, n int, t SetTemplate) []Set {
 	sets := make([]Set, n)
 	for i := range sets {
 		name := SetName(prefix, i)
-		om := func() metav1.ObjectMeta {
-			return metav1.ObjectMeta{Namespace: namespace, Name: name, Labels: map[string]string{FleetLabel: prefix}}
-		}
 		s := Set{Namespace: namespace, Name: name}
-		s.LaunchConfiguration = &ec2v1alpha1.LaunchConfiguration{
-			ObjectMeta: om(),
-			Spec:       ec2v1alpha1.LaunchConfigurationSpec{ImageID: t.ImageID, InstanceType: t.InstanceType},
-		}
-		s.AutoScalingGroup = &ec2v1alpha1.AutoScalingGroup{
-			ObjectMeta: om(),
-			Spec: ec2v1alpha1.AutoScalingGroupSpec{
-				LaunchConfigurationRef: ec2v1alpha1.LocalObjectReference{Name: name},
-				MinSize:                t.MinSize,
-				MaxSize:                t.MaxSize,
-				AvailabilityZones:      append([]string(nil), t.AvailabilityZones...),
-			},
-		}
+		s.LaunchConfiguration = fixtures.LaunchConfiguration(namespace, name)
+		s.LaunchConfiguration.Spec.ImageID, s.LaunchConfiguration.Spec.InstanceType = t.ImageID, t.InstanceType
+		s.AutoScalingGroup = fixtures.AutoScalingGroup(namespace, name, name, t.MinSize, t.MaxSize)
+		s.AutoScalingGroup.Spec.AvailabilityZones = append([]string(nil), t.AvailabilityZones...)
 		if !t.NoTrigger {
-			// The samples' trigger: +10 above 80 % CPU, -5 below 40 %, 60 s periods over 360 s.
-			s.Trigger = &ec2v1alpha1.Trigger{
-				ObjectMeta: om(),
-				Spec: ec2v1alpha1.TriggerSpec{
-					AutoScalingGroupRef:       ec2v1alpha1.LocalObjectReference{Name: name},
-					MetricName:                "CPUUtilization",
-					Namespace:                 "AWS/EC2",
-					Statistic:                 "Average",
-					Unit:                      "Percent",
-					Period:                    60,
-					BreachDuration:            360,
-					LowerThreshold:            40,
-					LowerBreachScaleIncrement: "-5",
-					UpperThreshold:            80,
-					UpperBreachScaleIncrement: "10",
-				},
-			}
+			s.Trigger = fixtures.Trigger(namespace, name, name)
+		}
+		for _, obj := range s.Objects() {
+			obj.SetLabels(map[string]string{FleetLabel: prefix})
 		}
 		sets[i] = s
 	}

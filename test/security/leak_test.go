@@ -25,6 +25,7 @@ import (
 
 	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
 	"github.com/autoscale-operator/autoscale-operator/pkg/emulator"
+	"github.com/autoscale-operator/autoscale-operator/test/fixtures"
 	"github.com/autoscale-operator/autoscale-operator/test/harness"
 )
 
@@ -111,23 +112,10 @@ func TestSecretsNeverLeak(t *testing.T) {
 		Data:       map[string][]byte{"script": []byte(secrets["user data"])},
 	}
 	must(t, c.Create(ctx, secret))
-	lc := &ec2v1alpha1.LaunchConfiguration{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
-		Spec: ec2v1alpha1.LaunchConfigurationSpec{
-			ImageID:           "ami-0abcdef1234567890",
-			UserDataSecretRef: &ec2v1alpha1.SecretKeySelector{Name: secret.Name, Key: "script"},
-		},
-	}
-	g := &ec2v1alpha1.AutoScalingGroup{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "leak-web"},
-		Spec: ec2v1alpha1.AutoScalingGroupSpec{
-			LaunchConfigurationRef: ec2v1alpha1.LocalObjectReference{Name: lc.Name},
-			MinSize:                1, MaxSize: 2,
-			AvailabilityZones: []string{"us-east-1a"},
-		},
-	}
-	tr := harness.NewSets(ns, "leak", 1, harness.SetTemplate{})[0].Trigger
-	tr.Name, tr.Spec.AutoScalingGroupRef.Name = "leak-web", g.Name
+	lc := fixtures.LaunchConfiguration(ns, "web")
+	lc.Spec.UserDataSecretRef = &ec2v1alpha1.SecretKeySelector{Name: secret.Name, Key: "script"}
+	g := fixtures.AutoScalingGroup(ns, "leak-web", lc.Name, 1, 2)
+	tr := fixtures.Trigger(ns, "leak-web", g.Name)
 	// Errors on the way: their messages and Events must not carry the secrets either.
 	env.Emulator.Faults().Set("CreateLaunchConfiguration", emulator.FaultRule{Code: "InternalFailure", FailNext: 6})
 	env.Emulator.Faults().Set("CreateAutoScalingGroup", emulator.FaultRule{Code: "Throttling", FailNext: 3})
