@@ -1,9 +1,12 @@
-// Command demo runs boto's Autoscale tutorial on the embedded default: a local control plane
-// (kube-apiserver + etcd built by hack/build-control-plane.sh), the CRDs, and bin/manager with its
-// embedded emulator. It applies config/samples, narrates what the group does, then applies the
-// tutorial's trigger step and drives it by setting the emulated CPU load high, then low.
+// Command demo runs boto's Autoscale tutorial on the embedded default: test/harness starts a local
+// control plane (kube-apiserver + etcd built by hack/build-control-plane.sh) with the CRDs, and
+// bin/manager with its embedded emulator. The demo applies config/samples, narrates what the group
+// does, then applies the tutorial's trigger step and drives it by setting the emulated CPU load
+// high, then low.
 //
-// Run it with `make demo`; Ctrl-C tears everything down.
+// No step waits forever: each has a deadline (--wait-timeout), and on expiry the demo says what it
+// was waiting for and what it saw last, in the cluster and in AWS, tears everything down and exits
+// non-zero. Run it with `make demo`; Ctrl-C tears everything down.
 package main
 
 import (
@@ -13,176 +16,127 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
+	"github.com/autoscale-operator/autoscale-operator/test/harness"
 )
 
+// lookTimeout bounds one look at the cluster or AWS, so a hung request cannot outlast a deadline.
+const lookTimeout = 10 * time.Second
+
+type config struct {
+	assets    string
+	manager   string
+	timeScale float64
+	keep      bool
+	wait      time.Duration
+}
+
 func main() {
-	var (
-		assets    = flag.String("assets", os.Getenv("KUBEBUILDER_ASSETS"), "directory with kube-apiserver, etcd and kubectl")
-		manager   = flag.String("manager", "bin/manager", "manager binary")
-		timeScale = flag.Float64("time-scale", 20, "emulated seconds per wall second")
-		keep      = flag.Bool("keep", false, "keep everything running after the story ends, until Ctrl-C")
-		timeout   = flag.Duration("timeout", 5*time.Minute, "give up when the story has not finished by then")
-	)
+	var cfg config
+	flag.StringVar(&cfg.assets, "assets", os.Getenv("KUBEBUILDER_ASSETS"), "directory with kube-apiserver, etcd and kubectl")
+	flag.StringVar(&cfg.manager, "manager", "bin/manager", "manager binary")
+	flag.Float64Var(&cfg.timeScale, "time-scale", 20, "emulated seconds per wall second")
+	flag.BoolVar(&cfg.keep, "keep", false, "keep everything running after the story ends, until Ctrl-C")
+	flag.DurationVar(&cfg.wait, "wait-timeout", 3*time.Minute, "give up when a step of the story has not happened by then")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, *assets, *manager, *timeScale, *keep, *timeout); err != nil {
+	err := run(ctx, cfg)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
 type demo struct {
-	start     time.Time
-	c         client.Client
-	kubectl   string
-	kubecfg   string
-	emulator  string
-	timeScale float64
+	start   time.Time
+	env     *harness.Env
+	kubectl string
+	wait    time.Duration
 }
 
 func (d *demo) say(format string, a ...any) {
 	fmt.Printf("[%5.1fs] %s\n", time.Since(d.start).Seconds(), fmt.Sprintf(format, a...))
 }
 
-func run(ctx context.Context, assets, manager string, timeScale float64, keep bool, timeout time.Duration) error {
-	if assets == "" {
+func run(ctx context.Context, cfg config) error {
+	if cfg.assets == "" {
 		return errors.New("KUBEBUILDER_ASSETS is not set: run `make demo`, which builds the control plane first")
 	}
-	d := &demo{start: time.Now(), kubectl: filepath.Join(assets, "kubectl"), timeScale: timeScale}
+	d := &demo{start: time.Now(), kubectl: filepath.Join(cfg.assets, "kubectl"), wait: cfg.wait}
 	fmt.Printf("autoscale-operator demo: boto's Autoscale tutorial on a local control plane and the embedded emulator.\n")
-	fmt.Printf("Time is compressed: the emulator's clock runs %gx faster than wall time (a 6-minute breach takes %.0f s).\n\n", timeScale, 360/timeScale)
+	fmt.Printf("Time is compressed: the emulator's clock runs %gx faster than wall time (a 6-minute breach takes %.0f s).\n\n", cfg.timeScale, 360/cfg.timeScale)
 
-	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-		BinaryAssetsDirectory: assets,
-	}
-	if _, err := env.Start(); err != nil {
-		return fmt.Errorf("starting the control plane: %w", err)
-	}
-	defer func() {
-		if err := env.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "demo: stopping the control plane:", err)
-		}
-	}()
-	user, err := env.AddUser(envtest.User{Name: "demo-admin", Groups: []string{"system:masters"}}, nil)
+	env, err := harness.Start(ctx, harness.Options{
+		Assets:           cfg.assets,
+		ManagerBinary:    cfg.manager,
+		SyncPeriod:       5 * time.Second,
+		EmbeddedEmulator: true,
+		ManagerArgs:      []string{fmt.Sprintf("--emulator-time-scale=%g", cfg.timeScale), "--emulator-launch-delay=30s"},
+	})
 	if err != nil {
-		return err
-	}
-	dir, err := os.MkdirTemp("", "autoscale-demo-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	kc, err := user.KubeConfig()
-	if err != nil {
-		return err
-	}
-	d.kubecfg = filepath.Join(dir, "kubeconfig")
-	if err := os.WriteFile(d.kubecfg, kc, 0o600); err != nil {
-		return err
-	}
-	scheme := runtime.NewScheme()
-	_ = clientgoscheme.AddToScheme(scheme)
-	_ = ec2v1alpha1.AddToScheme(scheme)
-	if d.c, err = client.New(user.Config(), client.Options{Scheme: scheme}); err != nil {
-		return err
-	}
-	d.say("control plane up: kube-apiserver and etcd from %s, CRDs installed", assets)
-
-	emuAddr, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	probeAddr, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	d.emulator = "http://" + emuAddr
-	mgr := exec.Command(manager,
-		"--kubeconfig", d.kubecfg,
-		"--embedded-emulator", "--emulator-addr", emuAddr,
-		fmt.Sprintf("--emulator-time-scale=%g", timeScale),
-		"--emulator-launch-delay", "30s",
-		"--sync-period", "5s",
-		"--metrics-bind-address", "0",
-		"--health-probe-bind-address", probeAddr,
-	)
-	logPath := filepath.Join(dir, "manager.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return err
-	}
-	defer logFile.Close()
-	mgr.Stdout, mgr.Stderr = logFile, logFile
-	// Own process group, so Ctrl-C in the terminal reaches us first and we stop it in order.
-	mgr.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := mgr.Start(); err != nil {
-		return fmt.Errorf("starting %s (run `make demo`, which builds it): %w", manager, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- mgr.Wait() }()
-	defer func() {
-		_ = syscall.Kill(-mgr.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-mgr.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-	}()
-	d.say("manager running (log: %s), its embedded emulator at %s", logPath, d.emulator)
-	fmt.Printf("\n  While it runs, paste these in another terminal:\n")
-	fmt.Printf("    export KUBECONFIG=%s PATH=%s:$PATH\n", d.kubecfg, assets)
-	fmt.Printf("    kubectl get autoscale; kubectl describe asg my-group\n\n")
-
-	interrupted := ctx
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	go func() {
-		select {
-		case err := <-exited:
-			exited <- err
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	if err := d.story(ctx); err != nil {
-		if interrupted.Err() != nil {
-			d.say("interrupted: tearing down manager, kube-apiserver, etcd")
+		if ctx.Err() != nil {
+			d.say("interrupted while starting; what had started is torn down")
 			return nil
 		}
-		if logTail := tail(logPath, 20); logTail != "" {
+		return fmt.Errorf("starting the control plane and %s (run `make demo`, which builds both): %w", cfg.manager, err)
+	}
+	d.env = env
+	defer func() {
+		d.say("tearing down: manager, kube-apiserver, etcd")
+		if err := env.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "demo: tearing down:", err)
+		}
+	}()
+	d.say("control plane up: kube-apiserver and etcd from %s, CRDs installed", cfg.assets)
+	d.say("manager running (log: %s), its embedded emulator at %s", env.Manager.LogPath(), env.EmulatorURL)
+	fmt.Printf("\n  While it runs, paste these in another terminal:\n")
+	fmt.Printf("    export KUBECONFIG=%s PATH=%s:$PATH\n", env.Kubeconfig, cfg.assets)
+	fmt.Printf("    kubectl get autoscale; kubectl describe asg my-group\n\n")
+
+	// The story stops early when the manager dies: nothing it waits for could happen any more.
+	storyCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		select {
+		case <-env.Manager.Exited():
+			cancel(errors.New("the manager exited"))
+		case <-storyCtx.Done():
+		}
+	}()
+	if err := d.story(storyCtx); err != nil {
+		if ctx.Err() != nil {
+			d.say("interrupted")
+			return nil
+		}
+		if logTail := env.Manager.LogTail(20); logTail != "" {
 			fmt.Fprintf(os.Stderr, "last lines of the manager's log:\n%s\n", logTail)
 		}
 		return err
 	}
-	if keep {
+	if cfg.keep {
 		d.say("the story is over; everything keeps running until Ctrl-C")
-		<-interrupted.Done()
+		<-ctx.Done()
 	}
-	d.say("tearing down: manager, kube-apiserver, etcd")
 	return nil
 }
 
@@ -192,12 +146,9 @@ func (d *demo) story(ctx context.Context) error {
 	if err := d.kubectlRun(ctx, "apply", "-k", "config/samples/group"); err != nil {
 		return err
 	}
-	if err := d.watchGroup(ctx, func(g *ec2v1alpha1.AutoScalingGroup) bool {
-		return g.Status.InServiceCount >= 4 && ready(g.Status.Conditions) && launchesDone(g, 4)
-	}); err != nil {
-		return fmt.Errorf("waiting for 4 instances InService and their launch activities: %w", err)
-	}
-	g, err := d.group(ctx)
+	g, err := d.watchGroup(ctx, "4 instances InService and their 4 launch activities in status", func(g *ec2v1alpha1.AutoScalingGroup) bool {
+		return g.Status.InServiceCount >= 4 && ready(g.Status.Conditions) && launchesDone(g) >= 4
+	})
 	if err != nil {
 		return err
 	}
@@ -216,12 +167,9 @@ func (d *demo) story(ctx context.Context) error {
 	if err := d.setLoad(ctx, 90); err != nil {
 		return err
 	}
-	if err := d.watchGroup(ctx, func(g *ec2v1alpha1.AutoScalingGroup) bool {
+	if g, err = d.watchGroup(ctx, "the group to scale up to 8, with the alarm named in the newest activity's cause", func(g *ec2v1alpha1.AutoScalingGroup) bool {
 		return g.Status.InServiceCount >= 8 && ready(g.Status.Conditions) && newestCauseMentions(g, "alarm")
 	}); err != nil {
-		return fmt.Errorf("waiting for the group to scale up to 8: %w", err)
-	}
-	if g, err = d.group(ctx); err != nil {
 		return err
 	}
 	fmt.Println("\n         the newest activities: the trigger's alarm and policy in the cause")
@@ -231,14 +179,11 @@ func (d *demo) story(ctx context.Context) error {
 	if err := d.setLoad(ctx, 10); err != nil {
 		return err
 	}
-	if err := d.watchGroup(ctx, func(g *ec2v1alpha1.AutoScalingGroup) bool {
+	if g, err = d.watchGroup(ctx, "the group to scale back down to 4, the newest activity a termination", func(g *ec2v1alpha1.AutoScalingGroup) bool {
 		return g.Status.DesiredCapacity != nil && *g.Status.DesiredCapacity == 4 &&
 			g.Status.InstanceCounts["InService"] == 4 && len(g.Status.Instances) == 4 && ready(g.Status.Conditions) &&
 			strings.HasPrefix(newestDescription(g), "Terminating")
 	}); err != nil {
-		return fmt.Errorf("waiting for the group to scale back down to 4: %w", err)
-	}
-	if g, err = d.group(ctx); err != nil {
 		return err
 	}
 	fmt.Println("\n         the newest activities:")
@@ -248,77 +193,160 @@ func (d *demo) story(ctx context.Context) error {
 	return nil
 }
 
-func (d *demo) group(ctx context.Context) (*ec2v1alpha1.AutoScalingGroup, error) {
-	g := &ec2v1alpha1.AutoScalingGroup{}
-	return g, d.c.Get(ctx, types.NamespacedName{Namespace: "default", Name: "my-group"}, g)
+// await calls look every half second until it reports done. It gives up after the wait timeout,
+// or when ctx ends, with an error that says what it waited for, what look saw last and what AWS
+// holds.
+func (d *demo) await(ctx context.Context, what string, look func(ctx context.Context) (done bool, seen string)) error {
+	deadline := time.NewTimer(d.wait)
+	defer deadline.Stop()
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	seen := "nothing yet"
+	for {
+		lookCtx, cancel := context.WithTimeout(ctx, lookTimeout)
+		done, s := look(lookCtx)
+		cancel()
+		if s != "" {
+			seen = s
+		}
+		if done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("stopped waiting for %s: %v\n  last seen: %s%s", what, context.Cause(ctx), seen, d.awsView())
+		case <-deadline.C:
+			return fmt.Errorf("waited %s for %s, in vain\n  last seen: %s%s", d.wait, what, seen, d.awsView())
+		case <-tick.C:
+		}
+	}
 }
 
-// watchGroup prints each change of the group's instances and alarms until done says it is finished.
-func (d *demo) watchGroup(ctx context.Context, done func(*ec2v1alpha1.AutoScalingGroup) bool) error {
-	last := ""
-	lastTrigger := ""
-	for {
-		g, err := d.group(ctx)
-		if err == nil {
-			if line := groupLine(g); line != last {
-				d.say("%s", line)
-				last = line
-			}
-			if done(g) {
-				return nil
-			}
-		}
+// watchGroup prints each change of the group (and of its trigger, once there is one) until done
+// says it is finished, and returns the group as it was then.
+func (d *demo) watchGroup(ctx context.Context, what string, done func(*ec2v1alpha1.AutoScalingGroup) bool) (*ec2v1alpha1.AutoScalingGroup, error) {
+	var last, lastTrigger string
+	var g *ec2v1alpha1.AutoScalingGroup
+	err := d.await(ctx, what, func(ctx context.Context) (bool, string) {
 		tr := &ec2v1alpha1.Trigger{}
-		if err := d.c.Get(ctx, types.NamespacedName{Namespace: "default", Name: "my-trigger"}, tr); err == nil {
+		if err := d.get(ctx, "my-trigger", tr); err == nil {
 			if line := triggerLine(tr); line != lastTrigger {
 				d.say("%s", line)
 				lastTrigger = line
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(500 * time.Millisecond):
+		cur := &ec2v1alpha1.AutoScalingGroup{}
+		if err := d.get(ctx, "my-group", cur); err != nil {
+			return false, fmt.Sprintf("reading my-group: %v", err)
 		}
-	}
+		if line := groupLine(cur); line != last {
+			d.say("%s", line)
+			last = line
+		}
+		g = cur
+		seen := fmt.Sprintf("%s; %d activities in status (%d successful launches)", last, len(cur.Status.Activities), launchesDone(cur))
+		if lastTrigger != "" {
+			seen += "; " + lastTrigger
+		}
+		return done(cur), seen
+	})
+	return g, err
 }
 
 func (d *demo) waitTrigger(ctx context.Context) error {
-	for {
+	return d.await(ctx, "my-trigger to be Ready", func(ctx context.Context) (bool, string) {
 		tr := &ec2v1alpha1.Trigger{}
-		if err := d.c.Get(ctx, types.NamespacedName{Namespace: "default", Name: "my-trigger"}, tr); err == nil && ready(tr.Status.Conditions) {
-			d.say("my-trigger Ready: policies %s and %s, alarms %s and %s", short(tr.Status.UpperPolicyARN), short(tr.Status.LowerPolicyARN),
-				alarmName(tr.Status.UpperAlarm), alarmName(tr.Status.LowerAlarm))
-			return nil
+		if err := d.get(ctx, "my-trigger", tr); err != nil {
+			return false, fmt.Sprintf("reading my-trigger: %v", err)
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for my-trigger to be Ready: %w", ctx.Err())
-		case <-time.After(500 * time.Millisecond):
+		if !ready(tr.Status.Conditions) {
+			return false, "my-trigger: " + readyLine(tr.Status.Conditions)
 		}
+		d.say("my-trigger Ready: policies %s and %s, alarms %s and %s", short(tr.Status.UpperPolicyARN), short(tr.Status.LowerPolicyARN),
+			alarmName(tr.Status.UpperAlarm), alarmName(tr.Status.LowerAlarm))
+		return true, ""
+	})
+}
+
+func (d *demo) get(ctx context.Context, name string, obj harness.Object) error {
+	return d.env.Client.Get(ctx, types.NamespacedName{Namespace: "default", Name: name}, obj)
+}
+
+// awsView is what AWS (the manager's embedded emulator) holds of my-group's scaling activities,
+// and the calls the operator made, for a report of a wait that failed.
+func (d *demo) awsView() string {
+	ctx, cancel := context.WithTimeout(context.Background(), lookTimeout)
+	defer cancel()
+	as := autoscaling.New(autoscaling.Options{
+		Region:       harness.Region,
+		BaseEndpoint: aws.String(d.env.EmulatorURL),
+		Credentials:  credentials.NewStaticCredentialsProvider("demo", "demo", ""),
+	})
+	var b strings.Builder
+	out, err := as.DescribeScalingActivities(ctx, &autoscaling.DescribeScalingActivitiesInput{AutoScalingGroupName: aws.String("my-group")})
+	if err != nil {
+		fmt.Fprintf(&b, "\n  AWS: DescribeScalingActivities for my-group failed: %v", err)
+	} else {
+		byStatus := map[string]int{}
+		for _, a := range out.Activities {
+			byStatus[string(a.StatusCode)]++
+		}
+		fmt.Fprintf(&b, "\n  AWS: DescribeScalingActivities lists %d activities for my-group %v", len(out.Activities), byStatus)
 	}
+	var calls map[string]int64
+	if err := d.emulatorJSON(ctx, http.MethodGet, "calls", nil, &calls); err != nil {
+		fmt.Fprintf(&b, "\n  emulator calls: %v", err)
+	} else {
+		var parts []string
+		for _, action := range slices.Sorted(maps.Keys(calls)) {
+			parts = append(parts, fmt.Sprintf("%s %d", action, calls[action]))
+		}
+		fmt.Fprintf(&b, "\n  emulator calls so far: %s", strings.Join(parts, ", "))
+	}
+	return b.String()
 }
 
 func (d *demo) setLoad(ctx context.Context, cpu float64) error {
-	body, _ := json.Marshal(map[string]any{"region": "us-east-1", "group": "my-group", "cpu": cpu})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.emulator+"/_emulator/load", bytes.NewReader(body))
+	ctx, cancel := context.WithTimeout(ctx, lookTimeout)
+	defer cancel()
+	body := map[string]any{"region": harness.Region, "group": "my-group", "cpu": cpu}
+	if err := d.emulatorJSON(ctx, http.MethodPost, "load", body, nil); err != nil {
+		return fmt.Errorf("setting the emulated load: %w", err)
+	}
+	return nil
+}
+
+// emulatorJSON calls the emulator's admin API, /_emulator/<path>.
+func (d *demo) emulatorJSON(ctx context.Context, method, path string, in, out any) error {
+	var body bytes.Buffer
+	if in != nil {
+		if err := json.NewEncoder(&body).Encode(in); err != nil {
+			return err
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, method, d.env.EmulatorURL+"/_emulator/"+path, &body)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("setting the emulated load: %w", err)
+		return err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("setting the emulated load: emulator answered %s", resp.Status)
+		return fmt.Errorf("emulator answered %s", resp.Status)
 	}
-	return nil
+	if out == nil {
+		return nil
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
 }
 
 func (d *demo) kubectlRun(ctx context.Context, args ...string) error {
-	cmd := exec.CommandContext(ctx, d.kubectl, append([]string{"--kubeconfig", d.kubecfg}, args...)...)
+	ctx, cancel := context.WithTimeout(ctx, d.wait)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, d.kubectl, append([]string{"--kubeconfig", d.env.Kubeconfig}, args...)...)
 	out, err := cmd.CombinedOutput()
 	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		if l != "" {
@@ -344,11 +372,15 @@ func groupLine(g *ec2v1alpha1.AutoScalingGroup) string {
 	if len(states) == 0 {
 		states = []string{"no instances"}
 	}
-	readyStatus := "Ready=Unknown"
-	if c := meta.FindStatusCondition(g.Status.Conditions, ec2v1alpha1.ConditionReady); c != nil {
-		readyStatus = fmt.Sprintf("Ready=%s (%s)", c.Status, c.Reason)
+	return fmt.Sprintf("my-group: min %d max %d desired %s; %s; %s", g.Spec.MinSize, g.Spec.MaxSize, desired, strings.Join(states, ", "), readyLine(g.Status.Conditions))
+}
+
+func readyLine(conds []metav1.Condition) string {
+	c := meta.FindStatusCondition(conds, ec2v1alpha1.ConditionReady)
+	if c == nil {
+		return "Ready=Unknown"
 	}
-	return fmt.Sprintf("my-group: min %d max %d desired %s; %s; %s", g.Spec.MinSize, g.Spec.MaxSize, desired, strings.Join(states, ", "), readyStatus)
+	return fmt.Sprintf("Ready=%s (%s)", c.Status, c.Reason)
 }
 
 func triggerLine(t *ec2v1alpha1.Trigger) string {
@@ -374,16 +406,15 @@ func printActivities(g *ec2v1alpha1.AutoScalingGroup, n int) {
 	}
 }
 
-// launchesDone says the group's status shows n successful launch activities. The operator reads
-// activities from AWS on its own poll, so they can trail the instances' states by a few seconds.
-func launchesDone(g *ec2v1alpha1.AutoScalingGroup, n int) bool {
+// launchesDone counts the successful launch activities in the group's status.
+func launchesDone(g *ec2v1alpha1.AutoScalingGroup) int {
 	done := 0
 	for _, a := range g.Status.Activities {
 		if strings.HasPrefix(a.Description, "Launching") && a.StatusCode == "Successful" {
 			done++
 		}
 	}
-	return done >= n
+	return done
 }
 
 func newestCauseMentions(g *ec2v1alpha1.AutoScalingGroup, word string) bool {
@@ -413,25 +444,4 @@ func short(arn string) string {
 		return arn[i+1:]
 	}
 	return arn
-}
-
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-func tail(path string, n int) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -78,6 +78,11 @@ type Options struct {
 	// Emulator configures the in-process emulator. Limits default to FleetLimits and
 	// DefaultRegion to Region; Clock, LaunchDelay and the rest pass through.
 	Emulator emulator.Options
+	// EmbeddedEmulator runs the manager with its own emulator (--embedded-emulator), as `make
+	// demo` shows the operator, instead of one in this process: Env.Emulator is then nil,
+	// EmulatorURL is the manager's emulator (its admin API included), the emulator's flags go in
+	// ManagerArgs, and its state does not survive a manager restart.
+	EmbeddedEmulator bool
 }
 
 // Env is a running control plane, emulator and manager.
@@ -92,7 +97,8 @@ type Env struct {
 	Client client.Client
 	// Scheme knows the core kinds and ec2.autoscale-operator.io/v1alpha1.
 	Scheme *runtime.Scheme
-	// Emulator is the AWS emulator the manager talks to; EmulatorURL its endpoint.
+	// Emulator is the AWS emulator the manager talks to (nil with Options.EmbeddedEmulator);
+	// EmulatorURL its endpoint.
 	Emulator    *emulator.Emulator
 	EmulatorURL string
 	// Manager is the manager subprocess.
@@ -143,20 +149,27 @@ func Start(ctx context.Context, opts Options) (env *Env, err error) {
 	if err = env.startControlPlane(opts); err != nil {
 		return env, err
 	}
-	if err = env.startEmulator(opts.Emulator); err != nil {
+	embeddedAddr := ""
+	if opts.EmbeddedEmulator {
+		if embeddedAddr, err = FreeAddr(); err != nil {
+			return env, err
+		}
+		env.EmulatorURL = "http://" + embeddedAddr
+	} else if err = env.startEmulator(opts.Emulator); err != nil {
 		return env, err
 	}
 
 	env.Manager, err = newManager(managerConfig{
-		binary:      opts.ManagerBinary,
-		kubeconfig:  env.Kubeconfig,
-		endpoint:    env.EmulatorURL,
-		syncPeriod:  opts.SyncPeriod,
-		concurrency: opts.MaxConcurrentReconciles,
-		extraArgs:   opts.ManagerArgs,
-		extraEnv:    opts.ManagerEnv,
-		log:         opts.ManagerLog,
-		logPath:     filepath.Join(env.Dir, "manager.log"),
+		binary:       opts.ManagerBinary,
+		kubeconfig:   env.Kubeconfig,
+		endpoint:     env.EmulatorURL,
+		embeddedAddr: embeddedAddr,
+		syncPeriod:   opts.SyncPeriod,
+		concurrency:  opts.MaxConcurrentReconciles,
+		extraArgs:    opts.ManagerArgs,
+		extraEnv:     opts.ManagerEnv,
+		log:          opts.ManagerLog,
+		logPath:      filepath.Join(env.Dir, "manager.log"),
 	})
 	if err != nil {
 		return env, err

@@ -34,15 +34,17 @@ func BuildManager(root, dir string) (string, error) {
 }
 
 type managerConfig struct {
-	binary      string
-	kubeconfig  string
-	endpoint    string
-	syncPeriod  time.Duration
-	concurrency int
-	extraArgs   []string
-	extraEnv    []string
-	log         io.Writer
-	logPath     string
+	binary     string
+	kubeconfig string
+	endpoint   string
+	// embeddedAddr, when set, is where the manager's own emulator listens; endpoint points there.
+	embeddedAddr string
+	syncPeriod   time.Duration
+	concurrency  int
+	extraArgs    []string
+	extraEnv     []string
+	log          io.Writer
+	logPath      string
 }
 
 // Manager is bin/manager running as a child process. Its metrics and probe ports are chosen once,
@@ -73,15 +75,19 @@ func newManager(cfg managerConfig) (*Manager, error) {
 
 // Args is the manager's command line (without the binary).
 func (m *Manager) Args() []string {
-	args := []string{
-		"--kubeconfig", m.cfg.kubeconfig,
-		"--aws-endpoint", m.cfg.endpoint,
+	args := []string{"--kubeconfig", m.cfg.kubeconfig}
+	if m.cfg.embeddedAddr != "" {
+		args = append(args, "--embedded-emulator", "--emulator-addr", m.cfg.embeddedAddr)
+	} else {
+		args = append(args, "--aws-endpoint", m.cfg.endpoint)
+	}
+	args = append(args,
 		"--aws-region", Region,
 		"--leader-elect=false",
 		"--sync-period", m.cfg.syncPeriod.String(),
 		"--metrics-bind-address", m.metricsAddr,
 		"--health-probe-bind-address", m.probeAddr,
-	}
+	)
 	if m.cfg.concurrency > 0 {
 		args = append(args, "--max-concurrent-reconciles", strconv.Itoa(m.cfg.concurrency))
 	}
