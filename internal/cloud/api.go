@@ -47,3 +47,21 @@ var (
 	_ AutoScalingAPI = (*autoscaling.Client)(nil)
 	_ CloudWatchAPI  = (*cloudwatch.Client)(nil)
 )
+
+// paginator is what every service's New<Action>Paginator returns.
+type paginator[Page, Options any] interface {
+	HasMorePages() bool
+	NextPage(context.Context, ...func(Options)) (Page, error)
+}
+
+// eachPage hands every page of a paginated describe to f; an error is wrapped as op's.
+func eachPage[Page, Options any](ctx context.Context, op string, p paginator[Page, Options], f func(Page)) error {
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return wrapError(op, err)
+		}
+		f(page)
+	}
+	return nil
+}

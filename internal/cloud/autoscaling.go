@@ -80,15 +80,14 @@ func (s *autoScaling) fetchLaunchConfigurations(ctx context.Context, names []str
 	pages := autoscaling.NewDescribeLaunchConfigurationsPaginator(s.as, &autoscaling.DescribeLaunchConfigurationsInput{
 		LaunchConfigurationNames: names, MaxRecords: aws.Int32(maxRecords),
 	})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, wrapError("DescribeLaunchConfigurations", err)
-		}
+	err := eachPage(ctx, "DescribeLaunchConfigurations", pages, func(page *autoscaling.DescribeLaunchConfigurationsOutput) {
 		for _, lc := range page.LaunchConfigurations {
 			c := launchConfigurationFromSDK(lc)
 			out[c.Name] = c
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -143,16 +142,15 @@ func (s *autoScaling) listGroupsByLaunchConfiguration(ctx context.Context) (map[
 	pages := autoscaling.NewDescribeAutoScalingGroupsPaginator(s.as, &autoscaling.DescribeAutoScalingGroupsInput{
 		MaxRecords: aws.Int32(maxRecords), IncludeInstances: aws.Bool(false),
 	})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, wrapError("DescribeAutoScalingGroups", err)
-		}
+	err := eachPage(ctx, "DescribeAutoScalingGroups", pages, func(page *autoscaling.DescribeAutoScalingGroupsOutput) {
 		for _, g := range page.AutoScalingGroups {
 			if lc := aws.ToString(g.LaunchConfigurationName); lc != "" {
 				out[lc] = append(out[lc], aws.ToString(g.AutoScalingGroupName))
 			}
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	for _, names := range out {
 		slices.Sort(names)
@@ -175,15 +173,14 @@ func (s *autoScaling) fetchGroups(ctx context.Context, names []string) (map[stri
 	pages := autoscaling.NewDescribeAutoScalingGroupsPaginator(s.as, &autoscaling.DescribeAutoScalingGroupsInput{
 		AutoScalingGroupNames: names, MaxRecords: aws.Int32(maxRecords),
 	})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, wrapError("DescribeAutoScalingGroups", err)
-		}
+	err := eachPage(ctx, "DescribeAutoScalingGroups", pages, func(page *autoscaling.DescribeAutoScalingGroupsOutput) {
 		for _, g := range page.AutoScalingGroups {
 			c := groupFromSDK(g)
 			out[c.Name] = c
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -275,16 +272,8 @@ func (s *autoScaling) DescribePolicies(ctx context.Context, group string, names 
 	for i, n := range names {
 		keys[i] = policyKey(group, n)
 	}
-	policies, found, err := s.policies.getAll(s.logger(ctx), keys, s.opts.cacheTTL)
-	if err != nil {
-		return nil, err
-	}
-	for i := range policies {
-		if !found[i] {
-			policies[i] = nil
-		}
-	}
-	return policies, nil
+	policies, _, err := s.policies.getAll(s.logger(ctx), keys, s.opts.cacheTTL)
+	return policies, err
 }
 
 // fetchPolicies describes policies by name across groups (50 names a call) and keeps the ones
@@ -315,22 +304,17 @@ func (s *autoScaling) fetchPolicies(ctx context.Context, keys []string) (map[str
 	}
 	out := map[string]*Policy{}
 	for _, in := range inputs {
-		pages := autoscaling.NewDescribePoliciesPaginator(s.as, in)
-		for pages.HasMorePages() {
-			page, err := pages.NextPage(ctx)
-			if err = wrapError("DescribePolicies", err); err != nil {
-				// A per-group describe of a group that is gone: none of its policies exist.
-				if in.AutoScalingGroupName != nil && IsNotFound(err) {
-					break
-				}
-				return nil, err
-			}
+		err := eachPage(ctx, "DescribePolicies", autoscaling.NewDescribePoliciesPaginator(s.as, in), func(page *autoscaling.DescribePoliciesOutput) {
 			for _, sp := range page.ScalingPolicies {
 				p := policyFromSDK(sp)
 				if k := policyKey(p.Group, p.Name); want[k] {
 					out[k] = p
 				}
 			}
+		})
+		// A per-group describe of a group that is gone: none of its policies exist.
+		if err != nil && (in.AutoScalingGroupName == nil || !IsNotFound(err)) {
+			return nil, err
 		}
 	}
 	return out, nil

@@ -38,16 +38,8 @@ func newCloudWatch(region string, cw CloudWatchAPI, o serviceOptions) *cloudWatc
 }
 
 func (s *cloudWatch) DescribeAlarms(ctx context.Context, names []string, maxAge time.Duration) ([]*Alarm, error) {
-	alarms, found, err := s.alarms.getAll(s.logger(ctx), names, maxAge)
-	if err != nil {
-		return nil, err
-	}
-	for i := range alarms {
-		if !found[i] {
-			alarms[i] = nil
-		}
-	}
-	return alarms, nil
+	alarms, _, err := s.alarms.getAll(s.logger(ctx), names, maxAge)
+	return alarms, err
 }
 
 func (s *cloudWatch) fetchAlarms(ctx context.Context, names []string) (map[string]*Alarm, error) {
@@ -57,15 +49,14 @@ func (s *cloudWatch) fetchAlarms(ctx context.Context, names []string) (map[strin
 		AlarmTypes: []cwtypes.AlarmType{cwtypes.AlarmTypeMetricAlarm},
 		MaxRecords: aws.Int32(maxRecords),
 	})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, wrapError("DescribeAlarms", err)
-		}
+	err := eachPage(ctx, "DescribeAlarms", pages, func(page *cloudwatch.DescribeAlarmsOutput) {
 		for _, ma := range page.MetricAlarms {
 			a := alarmFromSDK(ma)
 			out[a.Name] = a
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	for _, a := range out {
 		owner, err := s.alarmOwner(ctx, a)

@@ -94,49 +94,48 @@ func newInventory[V any](kind string, batchSize int, now func() time.Time,
 // get returns the key's value and whether it exists, from the cache when the entry is at most
 // maxAge old, else from a batched describe that starts after this call.
 func (inv *inventory[V]) get(ctx context.Context, key string, maxAge time.Duration) (V, bool, error) {
-	vals, found, err := inv.getAll(ctx, []string{key}, maxAge)
-	if err != nil {
-		var zero V
-		return zero, false, err
-	}
-	return vals[0], found[0], nil
-}
-
-// getAll is get for several keys that are needed together: those not served from the cache all
-// join the same batch, so they cost one describe (per batchSize keys), not one each.
-func (inv *inventory[V]) getAll(ctx context.Context, keys []string, maxAge time.Duration) ([]V, []bool, error) {
-	vals, found := make([]V, len(keys)), make([]bool, len(keys))
-	var b *invBatch[V]
-	var misses []int
 	now := inv.now()
 	inv.mu.Lock()
-	for i, key := range keys {
-		e := inv.entries[key]
-		if e == nil {
-			e = &invEntry[V]{}
-			inv.entries[key] = e
-		}
-		e.lastAsked = now
-		if maxAge > 0 {
-			e.maxAge = maxAge
-			if e.valid && now.Sub(e.fetched) <= maxAge {
-				vals[i], found[i] = inv.clone(e.val), e.found
-				continue
-			}
-		}
-		// Under one hold of the lock every key lands in the same pending batch.
-		b = inv.enqueueLocked(ctx, key)
-		misses = append(misses, i)
-	}
+	v, found, b := inv.lookupLocked(ctx, key, maxAge, now)
 	inv.mu.Unlock()
 	if b == nil {
-		return vals, found, nil
+		return v, found, nil
 	}
 
 	select {
 	case <-b.done:
 	case <-ctx.Done():
-		return nil, nil, ctx.Err()
+		var zero V
+		return zero, false, ctx.Err()
+	}
+	r := b.results[key]
+	return inv.clone(r.val), r.found, r.err
+}
+
+// getAll is get for several keys that are needed together: those not served from the cache all
+// join the same batch, so they cost one describe (per batchSize keys), not one each. A key that
+// does not exist has the zero value.
+func (inv *inventory[V]) getAll(ctx context.Context, keys []string, maxAge time.Duration) ([]V, []bool, error) {
+	vals, found := make([]V, len(keys)), make([]bool, len(keys))
+	misses := make([]int, 0, len(keys))
+	var b *invBatch[V]
+	now := inv.now()
+	inv.mu.Lock()
+	for i, key := range keys {
+		var pending *invBatch[V]
+		if vals[i], found[i], pending = inv.lookupLocked(ctx, key, maxAge, now); pending != nil {
+			// Under one hold of the lock every key lands in the same pending batch.
+			b = pending
+			misses = append(misses, i)
+		}
+	}
+	inv.mu.Unlock()
+	if b != nil {
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		}
 	}
 	for _, i := range misses {
 		r := b.results[keys[i]]
@@ -145,7 +144,32 @@ func (inv *inventory[V]) getAll(ctx context.Context, keys []string, maxAge time.
 		}
 		vals[i], found[i] = inv.clone(r.val), r.found
 	}
+	for i := range vals {
+		if !found[i] {
+			var zero V
+			vals[i] = zero
+		}
+	}
 	return vals, found, nil
+}
+
+// lookupLocked serves key from the cache when its entry is at most maxAge old; otherwise it
+// queues the key and returns the batch that will answer it.
+func (inv *inventory[V]) lookupLocked(ctx context.Context, key string, maxAge time.Duration, now time.Time) (V, bool, *invBatch[V]) {
+	e := inv.entries[key]
+	if e == nil {
+		e = &invEntry[V]{}
+		inv.entries[key] = e
+	}
+	e.lastAsked = now
+	if maxAge > 0 {
+		e.maxAge = maxAge
+		if e.valid && now.Sub(e.fetched) <= maxAge {
+			return inv.clone(e.val), e.found, nil
+		}
+	}
+	var zero V
+	return zero, false, inv.enqueueLocked(ctx, key)
 }
 
 func (inv *inventory[V]) enqueueLocked(ctx context.Context, key string) *invBatch[V] {
