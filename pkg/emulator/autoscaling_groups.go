@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 )
 
 // groupSpec is what CreateAutoScalingGroup and UpdateAutoScalingGroup share, as sent (nil or empty
@@ -33,43 +35,43 @@ type groupSpec struct {
 }
 
 // readGroupSpec reads and checks the parameters Create and Update share.
-func readGroupSpec(q queryArgs) groupSpec {
+func readGroupSpec(q wire.Args) groupSpec {
 	s := groupSpec{
-		minSize:                q.optInt("MinSize"),
-		maxSize:                q.optInt("MaxSize"),
-		desiredCapacity:        q.optInt("DesiredCapacity"),
-		defaultCooldown:        q.optInt("DefaultCooldown"),
-		zones:                  q.list("AvailabilityZones"),
-		vpcZoneIdentifier:      q.optStr("VPCZoneIdentifier"),
+		minSize:                q.OptInt("MinSize"),
+		maxSize:                q.OptInt("MaxSize"),
+		desiredCapacity:        q.OptInt("DesiredCapacity"),
+		defaultCooldown:        q.OptInt("DefaultCooldown"),
+		zones:                  q.List("AvailabilityZones"),
+		vpcZoneIdentifier:      q.OptStr("VPCZoneIdentifier"),
 		healthCheckType:        optString(q, "HealthCheckType", 32),
-		healthCheckGracePeriod: q.optInt("HealthCheckGracePeriod"),
-		placementGroup:         q.optStr("PlacementGroup"),
-		terminationPolicies:    q.list("TerminationPolicies"),
-		newInstancesProtected:  q.optBool("NewInstancesProtectedFromScaleIn"),
+		healthCheckGracePeriod: q.OptInt("HealthCheckGracePeriod"),
+		placementGroup:         q.OptStr("PlacementGroup"),
+		terminationPolicies:    q.List("TerminationPolicies"),
+		newInstancesProtected:  q.OptBool("NewInstancesProtectedFromScaleIn"),
 		serviceLinkedRoleARN:   optString(q, "ServiceLinkedRoleARN", 1600),
-		maxInstanceLifetime:    q.optInt("MaxInstanceLifetime"),
-		capacityRebalance:      q.optBool("CapacityRebalance"),
-		defaultInstanceWarmup:  q.optInt("DefaultInstanceWarmup"),
+		maxInstanceLifetime:    q.OptInt("MaxInstanceLifetime"),
+		capacityRebalance:      q.OptBool("CapacityRebalance"),
+		defaultInstanceWarmup:  q.OptInt("DefaultInstanceWarmup"),
 		desiredCapacityType:    optString(q, "DesiredCapacityType", 255),
-		context:                q.optStr("Context"),
+		context:                q.OptStr("Context"),
 	}
-	if v := q.optStr("LaunchConfigurationName"); v != nil {
+	if v := q.OptStr("LaunchConfigurationName"); v != nil {
 		checkString(q, "LaunchConfigurationName", *v, 1, 255)
 		s.launchConfigurationName = v
 	}
-	if q.has("LaunchTemplate") {
-		lt := q.sub("LaunchTemplate")
+	if q.Has("LaunchTemplate") {
+		lt := q.Sub("LaunchTemplate")
 		s.launchTemplate = &launchTemplateSpec{
 			LaunchTemplateID:   optString(lt, "LaunchTemplateId", 255),
 			LaunchTemplateName: optString(lt, "LaunchTemplateName", 128),
 			Version:            optString(lt, "Version", 255),
 		}
 		if (s.launchTemplate.LaunchTemplateID == "") == (s.launchTemplate.LaunchTemplateName == "") {
-			q.fail(validationError("Valid requests must contain either launchTemplateId or launchTemplateName in LaunchTemplate, but not both."))
+			q.Fail(validationError("Valid requests must contain either launchTemplateId or launchTemplateName in LaunchTemplate, but not both."))
 		}
 	}
-	if q.has("MixedInstancesPolicy") {
-		q.fail(validationError("MixedInstancesPolicy is not supported by the emulator; use LaunchConfigurationName or LaunchTemplate."))
+	if q.Has("MixedInstancesPolicy") {
+		q.Fail(validationError("MixedInstancesPolicy is not supported by the emulator; use LaunchConfigurationName or LaunchTemplate."))
 	}
 	for _, p := range []struct {
 		name string
@@ -78,7 +80,7 @@ func readGroupSpec(q queryArgs) groupSpec {
 		checkRange(q, p.name, p.v, 0, 1<<31-1)
 	}
 	if s.maxInstanceLifetime != nil && *s.maxInstanceLifetime != 0 && (*s.maxInstanceLifetime < 86400 || *s.maxInstanceLifetime > 31536000) {
-		q.fail(validationError("The maximum instance lifetime must be 0 or between 86400 and 31536000 seconds (1 to 365 days)."))
+		q.Fail(validationError("The maximum instance lifetime must be 0 or between 86400 and 31536000 seconds (1 to 365 days)."))
 	}
 	if s.vpcZoneIdentifier != nil && *s.vpcZoneIdentifier != "" {
 		checkString(q, "VPCZoneIdentifier", *s.vpcZoneIdentifier, 1, 5000)
@@ -90,7 +92,7 @@ func readGroupSpec(q queryArgs) groupSpec {
 	checkEnum(q, "DesiredCapacityType", s.desiredCapacityType, "units", "vcpu", "memory-mib")
 	for _, p := range s.terminationPolicies {
 		if !slices.Contains(terminationPolicyTypes, p) && !strings.HasPrefix(p, "arn:aws:lambda:") {
-			q.fail(validationError("Termination policy %s is not valid: use one of %s, or a Lambda function ARN.", p, strings.Join(terminationPolicyTypes, ", ")))
+			q.Fail(validationError("Termination policy %s is not valid: use one of %s, or a Lambda function ARN.", p, strings.Join(terminationPolicyTypes, ", ")))
 		}
 	}
 	return s
@@ -149,20 +151,20 @@ func checkBounds(min, max, desired int) *APIError {
 }
 
 // readTags reads Tags.member.N of CreateAutoScalingGroup and CreateOrUpdateTags.
-func readTags(q queryArgs) []tagSpec {
+func readTags(q wire.Args) []tagSpec {
 	var out []tagSpec
-	for _, m := range q.members("Tags") {
+	for _, m := range q.Members("Tags") {
 		t := tagSpec{
-			resourceID:   m.str("ResourceId"),
-			resourceType: m.str("ResourceType"),
+			resourceID:   m.Str("ResourceId"),
+			resourceType: m.Str("ResourceType"),
 			tag: tag{
 				Key:               reqString(m, "Key", 128),
-				Value:             m.str("Value"),
-				PropagateAtLaunch: boolOr(m.optBool("PropagateAtLaunch"), false),
+				Value:             m.Str("Value"),
+				PropagateAtLaunch: boolOr(m.OptBool("PropagateAtLaunch"), false),
 			},
 		}
 		if len([]rune(t.tag.Value)) > 256 {
-			m.fail(validationError("1 validation error detected: Value at 'tags.member.value' failed to satisfy constraint: Member must have length less than or equal to 256"))
+			m.Fail(validationError("1 validation error detected: Value at 'tags.member.value' failed to satisfy constraint: Member must have length less than or equal to 256"))
 		}
 		checkEnum(m, "ResourceType", t.resourceType, "auto-scaling-group")
 		out = append(out, t)
@@ -202,20 +204,20 @@ func (e *Emulator) defaultServiceLinkedRole() string {
 	return "arn:aws:iam::" + e.opts.AccountID + ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
 }
 
-func (e *Emulator) createAutoScalingGroup(rs *regionState, q queryArgs, now time.Time) (any, *APIError) {
+func (e *Emulator) createAutoScalingGroup(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
 	name := reqString(q, "AutoScalingGroupName", 255)
 	spec := readGroupSpec(q)
 	tags := readTags(q)
-	if q.optStr("InstanceId") != nil {
-		q.fail(validationError("Creating a group from InstanceId is not supported by the emulator; use LaunchConfigurationName or LaunchTemplate."))
+	if q.OptStr("InstanceId") != nil {
+		q.Fail(validationError("Creating a group from InstanceId is not supported by the emulator; use LaunchConfigurationName or LaunchTemplate."))
 	}
 	if spec.minSize == nil {
-		q.fail(memberNull("MinSize"))
+		q.Fail(memberNull("MinSize"))
 	}
 	if spec.maxSize == nil {
-		q.fail(memberNull("MaxSize"))
+		q.Fail(memberNull("MaxSize"))
 	}
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	if (spec.launchConfigurationName == nil) == (spec.launchTemplate == nil) {
@@ -279,10 +281,10 @@ func (e *Emulator) createAutoScalingGroup(rs *regionState, q queryArgs, now time
 	if spec.serviceLinkedRoleARN != "" {
 		g.ServiceLinkedRoleARN = spec.serviceLinkedRoleARN
 	}
-	for _, lb := range q.list("LoadBalancerNames") {
+	for _, lb := range q.List("LoadBalancerNames") {
 		g.LoadBalancers = attach(g.LoadBalancers, lb)
 	}
-	for _, tg := range q.list("TargetGroupARNs") {
+	for _, tg := range q.List("TargetGroupARNs") {
 		g.TargetGroups = attach(g.TargetGroups, tg)
 	}
 	plain := make([]tag, 0, len(tags))
@@ -308,10 +310,10 @@ func deref(s *string) string {
 	return *s
 }
 
-func (e *Emulator) updateAutoScalingGroup(rs *regionState, q queryArgs, now time.Time) (any, *APIError) {
+func (e *Emulator) updateAutoScalingGroup(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
 	name := reqString(q, "AutoScalingGroupName", 255)
 	spec := readGroupSpec(q)
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	g, err := rs.lookupGroup(name)
@@ -396,10 +398,10 @@ func (e *Emulator) updateAutoScalingGroup(rs *regionState, q queryArgs, now time
 	return nil, nil
 }
 
-func (e *Emulator) deleteAutoScalingGroup(rs *regionState, q queryArgs, now time.Time) (any, *APIError) {
+func (e *Emulator) deleteAutoScalingGroup(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
 	name := reqString(q, "AutoScalingGroupName", 255)
-	force := boolOr(q.optBool("ForceDelete"), false)
-	if err := q.err(); err != nil {
+	force := boolOr(q.OptBool("ForceDelete"), false)
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	g, err := rs.lookupGroup(name)
@@ -436,14 +438,14 @@ func (e *Emulator) deleteAutoScalingGroup(rs *regionState, q queryArgs, now time
 	return nil, nil
 }
 
-func (e *Emulator) setDesiredCapacity(rs *regionState, q queryArgs, now time.Time) (any, *APIError) {
+func (e *Emulator) setDesiredCapacity(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
 	name := reqString(q, "AutoScalingGroupName", 255)
-	desired := q.optInt("DesiredCapacity")
-	honor := boolOr(q.optBool("HonorCooldown"), false)
+	desired := q.OptInt("DesiredCapacity")
+	honor := boolOr(q.OptBool("HonorCooldown"), false)
 	if desired == nil {
-		q.fail(memberNull("DesiredCapacity"))
+		q.Fail(memberNull("DesiredCapacity"))
 	}
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	g, err := rs.lookupGroup(name)
@@ -472,12 +474,12 @@ func (e *Emulator) setDesiredCapacity(rs *regionState, q queryArgs, now time.Tim
 	return nil, nil
 }
 
-func (e *Emulator) describeAutoScalingGroups(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
-	names := q.list("AutoScalingGroupNames")
-	includeInstances := boolOr(q.optBool("IncludeInstances"), true)
+func (e *Emulator) describeAutoScalingGroups(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
+	names := q.List("AutoScalingGroupNames")
+	includeInstances := boolOr(q.OptBool("IncludeInstances"), true)
 	max := maxRecords(q, 50, 100)
 	filters := readFilters(q)
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	for _, f := range filters {
@@ -494,14 +496,14 @@ func (e *Emulator) describeAutoScalingGroups(rs *regionState, q queryArgs, _ tim
 			groups = append(groups, g)
 		}
 	}
-	page, next, err := paginate(groups, func(g *asGroup) string { return g.Name }, true, q.str("NextToken"), max)
+	page, next, err := paginate(groups, func(g *asGroup) string { return g.Name }, true, q.Str("NextToken"), max)
 	if err != nil {
 		return nil, err
 	}
 	out := struct {
-		AutoScalingGroups xmlList[groupXML] `xml:"AutoScalingGroups"`
-		NextToken         string            `xml:"NextToken,omitempty"`
-	}{AutoScalingGroups: xmlList[groupXML]{}, NextToken: next}
+		AutoScalingGroups wire.List[groupXML] `xml:"AutoScalingGroups"`
+		NextToken         string              `xml:"NextToken,omitempty"`
+	}{AutoScalingGroups: wire.List[groupXML]{}, NextToken: next}
 	for _, g := range page {
 		out.AutoScalingGroups = append(out.AutoScalingGroups, e.groupToXML(g, includeInstances))
 	}
@@ -513,10 +515,10 @@ type filter struct {
 	values []string
 }
 
-func readFilters(q queryArgs) []filter {
+func readFilters(q wire.Args) []filter {
 	var out []filter
-	for _, m := range q.members("Filters") {
-		out = append(out, filter{name: reqString(m, "Name", 0), values: m.list("Values")})
+	for _, m := range q.Members("Filters") {
+		out = append(out, filter{name: reqString(m, "Name", 0), values: m.List("Values")})
 	}
 	return out
 }
@@ -543,10 +545,10 @@ func groupMatches(g *asGroup, filters []filter) bool {
 	return true
 }
 
-func (e *Emulator) describeAutoScalingInstances(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
-	ids := q.list("InstanceIds")
+func (e *Emulator) describeAutoScalingInstances(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
+	ids := q.List("InstanceIds")
 	max := maxRecords(q, 50, 50)
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	type pair struct {
@@ -562,14 +564,14 @@ func (e *Emulator) describeAutoScalingInstances(rs *regionState, q queryArgs, _ 
 		}
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].in.ID < all[j].in.ID })
-	page, next, err := paginate(all, func(p pair) string { return p.in.ID }, true, q.str("NextToken"), max)
+	page, next, err := paginate(all, func(p pair) string { return p.in.ID }, true, q.Str("NextToken"), max)
 	if err != nil {
 		return nil, err
 	}
 	out := struct {
-		AutoScalingInstances xmlList[instanceDetailsXML] `xml:"AutoScalingInstances"`
-		NextToken            string                      `xml:"NextToken,omitempty"`
-	}{AutoScalingInstances: xmlList[instanceDetailsXML]{}, NextToken: next}
+		AutoScalingInstances wire.List[instanceDetailsXML] `xml:"AutoScalingInstances"`
+		NextToken            string                        `xml:"NextToken,omitempty"`
+	}{AutoScalingInstances: wire.List[instanceDetailsXML]{}, NextToken: next}
 	for _, p := range page {
 		d := instanceDetailsXML{AutoScalingGroupName: p.g.Name, instanceXML: instanceToXML(p.in)}
 		// AWS's quirk: this action spells health HEALTHY/UNHEALTHY, unlike DescribeAutoScalingGroups.
@@ -584,12 +586,12 @@ func instanceNotFound(id string) *APIError {
 	return validationError("Instance Id not found - No managed instance found for instance ID: %s", id)
 }
 
-func (e *Emulator) setInstanceHealth(rs *regionState, q queryArgs, now time.Time) (any, *APIError) {
+func (e *Emulator) setInstanceHealth(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
 	id := reqString(q, "InstanceId", 19)
 	status := reqString(q, "HealthStatus", 32)
-	respectGrace := boolOr(q.optBool("ShouldRespectGracePeriod"), true)
+	respectGrace := boolOr(q.OptBool("ShouldRespectGracePeriod"), true)
 	checkEnum(q, "HealthStatus", status, healthHealthy, healthUnhealthy)
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	g, in := rs.findInstance(id)
@@ -607,20 +609,20 @@ func (e *Emulator) setInstanceHealth(rs *regionState, q queryArgs, now time.Time
 	return nil, nil
 }
 
-func (e *Emulator) setInstanceProtection(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
-	ids := q.list("InstanceIds")
+func (e *Emulator) setInstanceProtection(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
+	ids := q.List("InstanceIds")
 	name := reqString(q, "AutoScalingGroupName", 255)
-	protect := q.optBool("ProtectedFromScaleIn")
+	protect := q.OptBool("ProtectedFromScaleIn")
 	if protect == nil {
-		q.fail(memberNull("ProtectedFromScaleIn"))
+		q.Fail(memberNull("ProtectedFromScaleIn"))
 	}
 	if len(ids) == 0 {
-		q.fail(memberNull("InstanceIds"))
+		q.Fail(memberNull("InstanceIds"))
 	}
 	if len(ids) > 50 {
-		q.fail(validationError("1 validation error detected: Value at 'instanceIds' failed to satisfy constraint: Member must have length less than or equal to 50"))
+		q.Fail(validationError("1 validation error detected: Value at 'instanceIds' failed to satisfy constraint: Member must have length less than or equal to 50"))
 	}
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	g, err := rs.lookupGroup(name)
@@ -641,13 +643,13 @@ func (e *Emulator) setInstanceProtection(rs *regionState, q queryArgs, _ time.Ti
 	return struct{}{}, nil
 }
 
-func (e *Emulator) terminateInstanceInAutoScalingGroup(rs *regionState, q queryArgs, now time.Time) (any, *APIError) {
+func (e *Emulator) terminateInstanceInAutoScalingGroup(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
 	id := reqString(q, "InstanceId", 19)
-	decrement := q.optBool("ShouldDecrementDesiredCapacity")
+	decrement := q.OptBool("ShouldDecrementDesiredCapacity")
 	if decrement == nil {
-		q.fail(memberNull("ShouldDecrementDesiredCapacity"))
+		q.Fail(memberNull("ShouldDecrementDesiredCapacity"))
 	}
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	g, in := rs.findInstance(id)

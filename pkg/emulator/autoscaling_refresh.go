@@ -3,6 +3,8 @@ package emulator
 import (
 	"slices"
 	"time"
+
+	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 )
 
 // refreshPreferencesXML is the subset of RefreshPreferences the emulator honours, echoed back with
@@ -22,8 +24,8 @@ type instanceRefreshXML struct {
 	AutoScalingGroupName string                `xml:"AutoScalingGroupName"`
 	Status               string                `xml:"Status"`
 	StatusReason         string                `xml:"StatusReason,omitempty"`
-	StartTime            awsTime               `xml:"StartTime"`
-	EndTime              *awsTime              `xml:"EndTime,omitempty"`
+	StartTime            wire.Time             `xml:"StartTime"`
+	EndTime              *wire.Time            `xml:"EndTime,omitempty"`
 	PercentageComplete   int                   `xml:"PercentageComplete"`
 	InstancesToUpdate    int                   `xml:"InstancesToUpdate"`
 	Preferences          refreshPreferencesXML `xml:"Preferences"`
@@ -43,8 +45,8 @@ func refreshToXML(r *instanceRefresh) instanceRefreshXML {
 		AutoScalingGroupName: r.GroupName,
 		Status:               r.Status,
 		StatusReason:         r.StatusReason,
-		StartTime:            awsTime(r.Start),
-		EndTime:              optTimeXML(r.End),
+		StartTime:            wire.Time(r.Start),
+		EndTime:              wire.OptTime(r.End),
 		PercentageComplete:   pct,
 		InstancesToUpdate:    r.InstancesToUpdate,
 		Preferences:          r.Preferences,
@@ -61,26 +63,26 @@ func refreshToXML(r *instanceRefresh) instanceRefreshXML {
 	return x
 }
 
-func (e *Emulator) startInstanceRefresh(rs *regionState, q queryArgs, now time.Time) (any, *APIError) {
+func (e *Emulator) startInstanceRefresh(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
 	name := reqString(q, "AutoScalingGroupName", 255)
 	strategy := optString(q, "Strategy", 0)
 	checkEnum(q, "Strategy", strategy, "Rolling", "ReplaceRootVolume")
-	prefs := q.sub("Preferences")
-	minHealthy := prefs.optInt("MinHealthyPercentage")
-	warmup := prefs.optInt("InstanceWarmup")
-	maxHealthy := prefs.optInt("MaxHealthyPercentage")
-	skip := boolOr(prefs.optBool("SkipMatching"), false)
+	prefs := q.Sub("Preferences")
+	minHealthy := prefs.OptInt("MinHealthyPercentage")
+	warmup := prefs.OptInt("InstanceWarmup")
+	maxHealthy := prefs.OptInt("MaxHealthyPercentage")
+	skip := boolOr(prefs.OptBool("SkipMatching"), false)
 	checkRange(q, "Preferences.MinHealthyPercentage", minHealthy, 0, 100)
 	checkRange(q, "Preferences.MaxHealthyPercentage", maxHealthy, 100, 200)
 	checkRange(q, "Preferences.InstanceWarmup", warmup, 0, 1<<31-1)
 	var desiredLT *launchTemplateSpec
-	if q.has("DesiredConfiguration") {
-		dc := q.sub("DesiredConfiguration")
-		if dc.has("MixedInstancesPolicy") {
-			q.fail(validationError("DesiredConfiguration.MixedInstancesPolicy is not supported by the emulator; use DesiredConfiguration.LaunchTemplate."))
+	if q.Has("DesiredConfiguration") {
+		dc := q.Sub("DesiredConfiguration")
+		if dc.Has("MixedInstancesPolicy") {
+			q.Fail(validationError("DesiredConfiguration.MixedInstancesPolicy is not supported by the emulator; use DesiredConfiguration.LaunchTemplate."))
 		}
-		if dc.has("LaunchTemplate") {
-			lt := dc.sub("LaunchTemplate")
+		if dc.Has("LaunchTemplate") {
+			lt := dc.Sub("LaunchTemplate")
 			desiredLT = &launchTemplateSpec{
 				LaunchTemplateID:   optString(lt, "LaunchTemplateId", 255),
 				LaunchTemplateName: optString(lt, "LaunchTemplateName", 128),
@@ -88,7 +90,7 @@ func (e *Emulator) startInstanceRefresh(rs *regionState, q queryArgs, now time.T
 			}
 		}
 	}
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	if strategy == "ReplaceRootVolume" {
@@ -151,11 +153,11 @@ func matchesGroupConfig(g *asGroup, in *instance) bool {
 	return in.LaunchConfigurationName == g.LaunchConfigurationName
 }
 
-func (e *Emulator) describeInstanceRefreshes(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
+func (e *Emulator) describeInstanceRefreshes(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
 	name := reqString(q, "AutoScalingGroupName", 255)
-	ids := q.list("InstanceRefreshIds")
+	ids := q.List("InstanceRefreshIds")
 	max := maxRecords(q, 50, 100)
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	g, err := rs.lookupGroup(name)
@@ -168,23 +170,23 @@ func (e *Emulator) describeInstanceRefreshes(rs *regionState, q queryArgs, _ tim
 			matched = append(matched, g.Refreshes[i])
 		}
 	}
-	page, next, err := paginate(matched, func(r *instanceRefresh) string { return r.ID }, false, q.str("NextToken"), max)
+	page, next, err := paginate(matched, func(r *instanceRefresh) string { return r.ID }, false, q.Str("NextToken"), max)
 	if err != nil {
 		return nil, err
 	}
 	out := struct {
-		InstanceRefreshes xmlList[instanceRefreshXML] `xml:"InstanceRefreshes"`
-		NextToken         string                      `xml:"NextToken,omitempty"`
-	}{InstanceRefreshes: xmlList[instanceRefreshXML]{}, NextToken: next}
+		InstanceRefreshes wire.List[instanceRefreshXML] `xml:"InstanceRefreshes"`
+		NextToken         string                        `xml:"NextToken,omitempty"`
+	}{InstanceRefreshes: wire.List[instanceRefreshXML]{}, NextToken: next}
 	for _, r := range page {
 		out.InstanceRefreshes = append(out.InstanceRefreshes, refreshToXML(r))
 	}
 	return out, nil
 }
 
-func (e *Emulator) cancelInstanceRefresh(rs *regionState, q queryArgs, now time.Time) (any, *APIError) {
+func (e *Emulator) cancelInstanceRefresh(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
 	name := reqString(q, "AutoScalingGroupName", 255)
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	g, err := rs.lookupGroup(name)

@@ -21,6 +21,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 )
 
 // Limits are the account quotas DescribeAccountLimits reports and Create* enforces. AWS's defaults
@@ -66,15 +68,6 @@ type Options struct {
 	// emulator knows no AMIs).
 	ImageExists func(imageID string) bool
 }
-
-// protocol is the wire format a request arrived in; errors (including injected faults) go back in it.
-type protocol int
-
-const (
-	protoQuery protocol = iota // AWS Query: form-encoded request, XML response
-	protoJSON                  // AWS JSON 1.0 (X-Amz-Target)
-	protoCBOR                  // Smithy RPCv2 CBOR
-)
 
 // XML namespaces of the two Query APIs.
 const (
@@ -208,33 +201,33 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.HasPrefix(r.URL.Path, cborPathPrefix):
 		op := strings.TrimPrefix(r.URL.Path, cborPathPrefix)
-		e.serveAction(w, protoCBOR, "", op, func(w http.ResponseWriter, rs *regionState) {
+		e.serveAction(w, wire.CBOR, "", op, func(w http.ResponseWriter, rs *regionState) {
 			e.serveCloudWatchCBOR(w, r, rs, op)
 		}, regionName)
 	case strings.HasPrefix(r.Header.Get("X-Amz-Target"), cloudWatchService+"."):
 		op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), cloudWatchService+".")
-		e.serveAction(w, protoJSON, "", op, func(w http.ResponseWriter, rs *regionState) {
+		e.serveAction(w, wire.JSON, "", op, func(w http.ResponseWriter, rs *regionState) {
 			e.serveCloudWatchJSON(w, r, rs, op)
 		}, regionName)
 	default:
 		r.Body = http.MaxBytesReader(w, r.Body, maxQueryBody)
 		if err := r.ParseForm(); err != nil {
-			writeQueryError(w, "", validationError("Could not read the request as an AWS Query form: %v.", err))
+			wire.WriteQueryError(w, "", validationError("Could not read the request as an AWS Query form: %v.", err))
 			return
 		}
 		form := r.Form
 		action := form.Get("Action")
 		switch version := form.Get("Version"); version {
 		case autoScalingVersion:
-			e.serveAction(w, protoQuery, autoScalingXMLNS, action, func(w http.ResponseWriter, rs *regionState) {
+			e.serveAction(w, wire.Query, autoScalingXMLNS, action, func(w http.ResponseWriter, rs *regionState) {
 				e.serveAutoScaling(w, rs, action, form)
 			}, regionName)
 		case cloudWatchVersion:
-			e.serveAction(w, protoQuery, cloudWatchXMLNS, action, func(w http.ResponseWriter, rs *regionState) {
+			e.serveAction(w, wire.Query, cloudWatchXMLNS, action, func(w http.ResponseWriter, rs *regionState) {
 				e.serveCloudWatchQuery(w, r, rs, action, form)
 			}, regionName)
 		default:
-			writeQueryError(w, "", senderError("InvalidParameterValue",
+			wire.WriteQueryError(w, "", senderError("InvalidParameterValue",
 				"Unsupported Version %q: send Version=%s (Auto Scaling) or Version=%s (CloudWatch) with the Action, or use CloudWatch's JSON or CBOR protocol.",
 				version, autoScalingVersion, cloudWatchVersion))
 		}
@@ -244,7 +237,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serveAction is the part of routing every protocol shares: count the call, apply injected faults,
 // bring the simulation up to now, then run the handler. Handlers, the CloudWatch ones included,
 // run with e.mu held and must not lock it.
-func (e *Emulator) serveAction(w http.ResponseWriter, p protocol, xmlns, action string,
+func (e *Emulator) serveAction(w http.ResponseWriter, p wire.Protocol, xmlns, action string,
 	handle func(http.ResponseWriter, *regionState), regionName string) {
 	action = callName(action)
 	e.calls.add(action)
@@ -328,16 +321,17 @@ func callName(action string) string {
 }
 
 // writeProtocolError writes err the way the request's protocol expects errors.
-func writeProtocolError(w http.ResponseWriter, p protocol, xmlns string, err *APIError) {
-	if p == protoQuery {
-		writeQueryError(w, xmlns, err)
-		return
+func writeProtocolError(w http.ResponseWriter, p wire.Protocol, xmlns string, err *APIError) {
+	switch p {
+	case wire.Query:
+		wire.WriteQueryError(w, xmlns, err)
+	default:
+		writeCloudWatchError(w, p, err)
 	}
-	writeCloudWatchError(w, p, err)
 }
 
-// statusRecorder remembers the status and, for errors written by writeQueryError, the error code,
-// so call counters can count errors by code whichever handler wrote them.
+// statusRecorder remembers the status and the error code the wire writers report, so call
+// counters can count errors by code whichever handler wrote them.
 type statusRecorder struct {
 	http.ResponseWriter
 	status    int
@@ -348,3 +342,5 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
 }
+
+func (s *statusRecorder) RecordErrorCode(code string) { s.errorCode = code }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+
+	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 )
 
 // postQuery sends a raw AWS Query request (no SDK) signed, if region is set, for that region.
@@ -33,7 +35,7 @@ func postQuery(t *testing.T, h http.Handler, region string, form url.Values) (in
 // queryErrorOf parses a Query error document.
 func queryErrorOf(t *testing.T, body string) (typ, code, message string) {
 	t.Helper()
-	var doc queryErrorResponse
+	var doc wire.QueryErrorResponse
 	if err := xml.Unmarshal([]byte(body), &doc); err != nil {
 		t.Fatalf("not a Query error document: %v\n%s", err, body)
 	}
