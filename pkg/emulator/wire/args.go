@@ -3,17 +3,19 @@ package wire
 import (
 	"math"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Args reads the parameters of an awsQuery request: flat names ("MinSize"), lists
-// ("Names.member.1"), lists of structures ("Tags.member.2.Key") and nested structures
-// ("LaunchTemplate.Version"), at any depth ("Filters.member.1.Values.member.3"). A malformed value
-// is remembered as the first error instead of failing each call, so handlers read every argument
-// straight through and check Err once.
+// Args reads the parameters of a form-encoded request (awsQuery or ec2Query): flat names
+// ("MinSize"), lists, lists of structures and nested structures ("LaunchTemplate.Version"), at
+// any depth. The two dialects differ only in how lists are spelled: awsQuery numbers members under
+// ".member." ("Filters.member.1.Values.member.3"), ec2Query numbers them directly
+// ("Filter.1.Value.3"). A malformed value is remembered as the first error instead of failing each
+// call, so handlers read every argument straight through and check Err once.
 type Args struct {
 	r      *reader
 	prefix string
@@ -24,16 +26,28 @@ type reader struct {
 	form url.Values
 	keys []string // sorted, so prefix scans are a binary search
 	err  *Error
+	// member is what separates a list's name from its index: ".member." or ".".
+	member string
+	// invalidCode is the error code of a value that does not parse: AWS Query services answer
+	// ValidationError, EC2 InvalidParameterValue.
+	invalidCode string
+	// read records the parameters a handler looked at, for Unread.
+	read map[string]bool
 }
 
 // QueryArgs reads an awsQuery form (request body and URL query, as http.Request.Form has them).
-func QueryArgs(form url.Values) Args {
+func QueryArgs(form url.Values) Args { return newArgs(form, ".member.", "ValidationError") }
+
+// EC2Args reads an ec2Query form.
+func EC2Args(form url.Values) Args { return newArgs(form, ".", "InvalidParameterValue") }
+
+func newArgs(form url.Values, member, invalidCode string) Args {
 	keys := make([]string, 0, len(form))
 	for k := range form {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	return Args{r: &reader{form: form, keys: keys}}
+	return Args{r: &reader{form: form, keys: keys, member: member, invalidCode: invalidCode, read: map[string]bool{}}}
 }
 
 // Err is the first malformed argument seen through any view of the request.
@@ -48,7 +62,7 @@ func (q Args) Fail(err *Error) {
 
 // invalid records a value that does not parse as its parameter's type.
 func (q Args) invalid(name, value, want string) {
-	q.Fail(SenderError("ValidationError", "Value '%s' for parameter %s is invalid: it must be %s.", value, q.prefix+name, want))
+	q.Fail(SenderError(q.r.invalidCode, "Value '%s' for parameter %s is invalid: it must be %s.", value, q.prefix+name, want))
 }
 
 // Name is the full name of a parameter of this view, for error messages ("Filter.2.Name").
@@ -74,10 +88,12 @@ func (q Args) Str(name string) string {
 
 // OptStr is nil when the parameter is absent, so "not sent" and "sent empty" stay distinct.
 func (q Args) OptStr(name string) *string {
-	vs, ok := q.r.form[q.prefix+name]
+	full := q.prefix + name
+	vs, ok := q.r.form[full]
 	if !ok || len(vs) == 0 {
 		return nil
 	}
+	q.r.read[full] = true
 	return &vs[0]
 }
 
@@ -94,6 +110,20 @@ func (q Args) OptInt(name string) *int {
 	}
 	v := int(n)
 	return &v
+}
+
+// OptInt64 parses a 64-bit integer parameter (EC2's Long); nil when absent.
+func (q Args) OptInt64(name string) *int64 {
+	s := q.OptStr(name)
+	if s == nil {
+		return nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(*s), 10, 64)
+	if err != nil {
+		q.invalid(name, *s, "a 64-bit integer")
+		return nil
+	}
+	return &n
 }
 
 // OptFloat parses a floating-point parameter; nil when absent. NaN and infinities are rejected:
@@ -166,12 +196,24 @@ func (q Args) List(name string) []string {
 	return out
 }
 
-// Item is the parameter name of a list's idx-th member relative to this view ("Names.member.2").
+// Item is the parameter name of a list's idx-th member relative to this view ("Names.member.2",
+// "Filter.2").
 func (q Args) Item(name string, idx int) string {
 	return strings.TrimPrefix(q.listPrefix(name), q.prefix) + strconv.Itoa(idx)
 }
 
-func (q Args) listPrefix(name string) string { return q.prefix + name + ".member." }
+// SentEmpty reports whether the list was sent as "Name=" with no members, which is how Query
+// clients send an empty list (to clear one); it counts as reading the parameter.
+func (q Args) SentEmpty(name string) bool {
+	full := q.prefix + name
+	if _, ok := q.r.form[full]; !ok {
+		return false
+	}
+	q.r.read[full] = true
+	return len(q.Indexes(name)) == 0
+}
+
+func (q Args) listPrefix(name string) string { return q.prefix + name + q.r.member }
 
 // maxIndex bounds list indexes so a hostile "X.member.99999999999" cannot make us allocate.
 const maxIndex = 100000
@@ -187,7 +229,7 @@ func (q Args) Indexes(name string) []int {
 		digits, _, _ := strings.Cut(rest, ".")
 		n, err := strconv.Atoi(digits)
 		if err != nil || n < 1 || n > maxIndex {
-			q.Fail(SenderError("ValidationError", "Parameter %s has an invalid list index: lists are numbered %s1, %s2, ...", q.r.keys[i], prefix, prefix))
+			q.Fail(SenderError(q.r.invalidCode, "Parameter %s has an invalid list index: lists are numbered %s1, %s2, ...", q.r.keys[i], prefix, prefix))
 			continue
 		}
 		if !seen[n] {
@@ -197,4 +239,43 @@ func (q Args) Indexes(name string) []int {
 	}
 	sort.Ints(idxs)
 	return idxs
+}
+
+// Unread lists, sorted, the parameters no handler read: what EC2 rejects as UnknownParameter.
+// The protocol's own parameters (Action, Version, SigV2 and presigned-URL signing) do not count.
+func (q Args) Unread() []string {
+	var out []string
+	for _, k := range q.r.keys {
+		if !q.r.read[k] && !protocolParam(k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func protocolParam(k string) bool {
+	switch k {
+	case "Action", "Version", "AWSAccessKeyId", "Signature", "SignatureMethod", "SignatureVersion", "Timestamp", "Expires", "SecurityToken":
+		return true
+	}
+	return strings.HasPrefix(k, "X-Amz-")
+}
+
+// Canonical is the request's parameters in one canonical string (sorted, form-encoded), without
+// the protocol's own and the ones named in exclude: what tells a retried request (EC2's
+// ClientToken) from a different one.
+func (q Args) Canonical(exclude ...string) string {
+	var b strings.Builder
+	for _, k := range q.r.keys {
+		if protocolParam(k) || slices.Contains(exclude, k) {
+			continue
+		}
+		for _, v := range q.r.form[k] {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(url.QueryEscape(k) + "=" + url.QueryEscape(v))
+		}
+	}
+	return b.String()
 }

@@ -4,6 +4,9 @@
 //   - awsQuery (Auto Scaling, CloudWatch): form-encoded requests read through Args (lists as
 //     Name.member.N), XML responses <ActionResponse><ActionResult>… written by WriteQueryResult,
 //     errors as <ErrorResponse><Error>… written by WriteQueryError.
+//   - ec2Query (EC2): the same form encoding with lists as Name.N (EC2Args), XML responses with no
+//     Result wrapper and lists as <fooSet><item>… (WriteEC2Result, ItemSet), errors as
+//     <Response><Errors><Error>… (WriteEC2Error).
 //   - AWS JSON 1.0 and Smithy RPCv2 CBOR (CloudWatch): bodies decode to a small tree of Go values
 //     (DecodeJSON, DecodeCBOR) that FromTree copies into a shape; ToTree turns a shape back into a
 //     tree the encoders write (WriteJSON, WriteCBOR, WriteTreeError).

@@ -9,13 +9,18 @@ import (
 	"time"
 )
 
-// FromForm fills the shape dst (a struct) from Query parameters: members by field name, lists as
-// Name.member.N, structures as Name.Member. Malformed values are recorded in q (see Args.Err).
+// FromForm fills the shape dst (a struct) from form parameters: members by field name, or by the
+// field's `query:"Name"` tag where the wire name differs (EC2's singular list names, "Id" for ID);
+// lists in the Args' dialect; structures as Name.Member. Fields tagged `query:"-"` are skipped.
+// Malformed values are recorded in q (see Args.Err).
 func FromForm(dst reflect.Value, q Args) {
 	for i := range dst.NumField() {
 		f := dst.Type().Field(i)
 		name := f.Name
-		if !f.IsExported() {
+		if tag := f.Tag.Get("query"); tag != "" {
+			name = tag
+		}
+		if !f.IsExported() || name == "-" {
 			continue
 		}
 		field := dst.Field(i)
@@ -25,6 +30,7 @@ func FromForm(dst reflect.Value, q Args) {
 				continue
 			}
 			// "Name=" with no members is an empty list, which is how Query clears a list.
+			q.SentEmpty(name)
 			list := reflect.MakeSlice(field.Type(), 0, 0)
 			for _, idx := range q.Indexes(name) {
 				if v, ok := formValue(field.Type().Elem(), q, q.Item(name, idx)); ok {
@@ -62,8 +68,12 @@ func formValue(t reflect.Type, q Args, name string) (reflect.Value, bool) {
 		if p := q.OptBool(name); p != nil {
 			v = *p
 		}
-	case t.Kind() == reflect.Int32:
+	case t.Kind() == reflect.Int32, t.Kind() == reflect.Int:
 		if p := q.OptInt(name); p != nil {
+			v = *p
+		}
+	case t.Kind() == reflect.Int64:
+		if p := q.OptInt64(name); p != nil {
 			v = *p
 		}
 	case t.Kind() == reflect.Float64:

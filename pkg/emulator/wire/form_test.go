@@ -3,6 +3,7 @@ package wire
 import (
 	"reflect"
 	"testing"
+	"time"
 )
 
 type dimension struct{ Name, Value string }
@@ -47,5 +48,49 @@ func TestFromFormQuery(t *testing.T) {
 		t.Errorf("Tags: %+v", in.Tags)
 	case in.EvaluationPeriods != nil || in.DatapointsToAlarm != nil:
 		t.Errorf("unsent numbers must stay nil: %+v", in)
+	}
+}
+
+// templateData is shaped like EC2's RequestLaunchTemplateData: singular list names on the wire
+// and Go-style field names, mapped by query tags.
+type templateData struct {
+	ImageID          string          `query:"ImageId"`
+	SecurityGroupIDs ItemSet[string] `query:"SecurityGroupId"`
+	Mappings         []struct {
+		DeviceName string
+		Ebs        *struct {
+			VolumeSize *int
+			Encrypted  *bool
+		}
+	} `query:"BlockDeviceMapping"`
+	Monitoring *struct{ Enabled *bool }
+	Version    *int64
+	ValidUntil *time.Time
+	Internal   string `query:"-"`
+}
+
+func TestFromFormEC2(t *testing.T) {
+	q := EC2Args(mustForm(t, "D.ImageId=ami-1&D.SecurityGroupId.2=sg-2&D.SecurityGroupId.1=sg-1"+
+		"&D.BlockDeviceMapping.1.DeviceName=/dev/xvda&D.BlockDeviceMapping.1.Ebs.VolumeSize=8&D.BlockDeviceMapping.1.Ebs.Encrypted=true"+
+		"&D.Monitoring.Enabled=false&D.Version=9007199254740993&D.ValidUntil=2026-11-26T10:00:00Z&D.Internal=x&D.Unknown=y"))
+	var d templateData
+	FromForm(reflect.ValueOf(&d).Elem(), q.Sub("D"))
+	if q.Err() != nil {
+		t.Fatalf("FromForm: %v", q.Err())
+	}
+	switch {
+	case d.ImageID != "ami-1" || !reflect.DeepEqual(d.SecurityGroupIDs, ItemSet[string]{"sg-1", "sg-2"}):
+		t.Errorf("scalars and lists: %+v", d)
+	case len(d.Mappings) != 1 || d.Mappings[0].DeviceName != "/dev/xvda" || *d.Mappings[0].Ebs.VolumeSize != 8 || !*d.Mappings[0].Ebs.Encrypted:
+		t.Errorf("BlockDeviceMapping: %+v", d.Mappings)
+	case d.Monitoring == nil || *d.Monitoring.Enabled:
+		t.Errorf("Monitoring: %+v", d.Monitoring)
+	case *d.Version != 9007199254740993 || !d.ValidUntil.Equal(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)):
+		t.Errorf("Long and timestamp: %v %v", *d.Version, d.ValidUntil)
+	case d.Internal != "":
+		t.Errorf(`query:"-" must be skipped, got %q`, d.Internal)
+	}
+	if got := q.Unread(); !reflect.DeepEqual(got, []string{"D.Internal", "D.Unknown"}) {
+		t.Errorf("Unread: %q", got)
 	}
 }

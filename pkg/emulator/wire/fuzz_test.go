@@ -97,21 +97,28 @@ func FuzzDecodeCBOR(f *testing.F) {
 	})
 }
 
-// FuzzQueryArgs reads arbitrary forms into a shape: never a panic, and a malformed value is a 400
-// ValidationError.
-func FuzzQueryArgs(f *testing.F) {
-	f.Add("AlarmName=a&OKActions=&Period=60&Dimensions.member.1.Name=A&Dimensions.member.99999999999.Value=1&Threshold=1e400")
-	f.Add("Dimensions.member.0.Name=a&ActionsEnabled=maybe&Tags.member..Key=1&Period=2147483648")
-	f.Fuzz(func(t *testing.T, body string) {
+// FuzzFormArgs reads arbitrary forms in both dialects into nested shapes: never a panic, and a
+// malformed value is a 400 with the dialect's code.
+func FuzzFormArgs(f *testing.F) {
+	f.Add(false, "AlarmName=a&OKActions=&Period=60&Dimensions.member.1.Name=A&Dimensions.member.99999999999.Value=1&Threshold=1e400")
+	f.Add(true, "D.ImageId=ami-1&D.SecurityGroupId.1=sg-1&D.BlockDeviceMapping.1.Ebs.VolumeSize=x&D.Version=-1&D.ValidUntil=now")
+	f.Add(true, "D.BlockDeviceMapping.0.DeviceName=a&D.Monitoring.Enabled=maybe&D.BlockDeviceMapping..Ebs=1")
+	f.Fuzz(func(t *testing.T, ec2 bool, body string) {
 		form, err := url.ParseQuery(body)
 		if err != nil {
 			return
 		}
-		q := QueryArgs(form)
+		q, code := QueryArgs(form), "ValidationError"
+		if ec2 {
+			q, code = EC2Args(form), "InvalidParameterValue"
+		}
 		var alarm alarmInput
 		FromForm(reflect.ValueOf(&alarm).Elem(), q)
-		if err := q.Err(); err != nil && (err.Code != "ValidationError" || err.Status != 400 || !err.Sender) {
-			t.Fatalf("%q: %+v, want a 400 ValidationError", body, err)
+		var data templateData
+		FromForm(reflect.ValueOf(&data).Elem(), q.Sub("D"))
+		q.Unread()
+		if err := q.Err(); err != nil && (err.Code != code || err.Status != 400 || !err.Sender) {
+			t.Fatalf("%q: %+v, want a 400 %s", body, err, code)
 		}
 	})
 }

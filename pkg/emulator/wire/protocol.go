@@ -8,6 +8,7 @@ type Protocol int
 
 const (
 	Query Protocol = iota // awsQuery: form-encoded request, XML response
+	EC2                   // ec2Query: form-encoded request, XML response without a Result wrapper
 	JSON                  // AWS JSON 1.0 (X-Amz-Target)
 	CBOR                  // Smithy RPCv2 CBOR
 )
