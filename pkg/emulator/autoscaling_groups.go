@@ -67,7 +67,8 @@ func readGroupSpec(q wire.Args) groupSpec {
 			Version:            optString(lt, "Version", 255),
 		}
 		if (s.launchTemplate.LaunchTemplateID == "") == (s.launchTemplate.LaunchTemplateName == "") {
-			q.Fail(validationError("Valid requests must contain either launchTemplateId or launchTemplateName in LaunchTemplate, but not both."))
+			// AWS's words, for neither and for both alike.
+			q.Fail(validationError("Valid requests must contain either launchTemplateId or LaunchTemplateName"))
 		}
 	}
 	if q.Has("MixedInstancesPolicy") {
@@ -96,6 +97,51 @@ func readGroupSpec(q wire.Args) groupSpec {
 		}
 	}
 	return s
+}
+
+// checkLaunchSource checks the launch configuration or template a Create or Update names, as Auto
+// Scaling does then: it must exist, and so must a template version given by number; $Latest and
+// $Default are resolved only when instances launch. A template is kept with both its id and name,
+// and the version as given ($Default when none is).
+func (rs *regionState) checkLaunchSource(spec *groupSpec) *APIError {
+	if spec.launchConfigurationName != nil {
+		if _, ok := rs.as.LaunchConfigs[*spec.launchConfigurationName]; !ok {
+			return validationError("Launch configuration name not found - Launch configuration %s not found", *spec.launchConfigurationName)
+		}
+	}
+	if spec.launchTemplate != nil {
+		lt, err := rs.checkTemplate(spec.launchTemplate)
+		if err != nil {
+			return err
+		}
+		spec.launchTemplate = lt
+	}
+	return nil
+}
+
+// checkTemplate checks a LaunchTemplate specification (a group's, or an instance refresh's
+// desired configuration) and completes it. Auto Scaling relays EC2's reason after its own
+// sentence.
+func (rs *regionState) checkTemplate(spec *launchTemplateSpec) (*launchTemplateSpec, *APIError) {
+	invalid := func(reason string) *APIError {
+		return validationError("You must use a valid fully-formed launch template. %s", reason)
+	}
+	lt, err := rs.ec2.findTemplate(spec.LaunchTemplateID, spec.LaunchTemplateName)
+	if err != nil {
+		return nil, invalid(err.Message)
+	}
+	v, ok := lt.resolve(spec.Version)
+	switch {
+	case !ok:
+		return nil, invalid(fmt.Sprintf("The version %q is not valid: use a version number, %s or %s.", truncate(spec.Version, 64), versionLatest, versionDefault))
+	case v == nil:
+		return nil, invalid(versionNotFound(lt, spec.Version).Message)
+	}
+	out := &launchTemplateSpec{LaunchTemplateID: lt.ID, LaunchTemplateName: lt.Name, Version: spec.Version}
+	if out.Version == "" {
+		out.Version = versionDefault
+	}
+	return out, nil
 }
 
 var (
@@ -223,10 +269,8 @@ func (e *Emulator) createAutoScalingGroup(rs *regionState, q wire.Args, now time
 	if (spec.launchConfigurationName == nil) == (spec.launchTemplate == nil) {
 		return nil, validationError("Valid requests must contain either LaunchTemplate, LaunchConfigurationName, InstanceId or MixedInstancesPolicy parameter.")
 	}
-	if spec.launchConfigurationName != nil {
-		if _, ok := rs.as.LaunchConfigs[*spec.launchConfigurationName]; !ok {
-			return nil, validationError("Launch configuration name not found - Launch configuration %s not found", *spec.launchConfigurationName)
-		}
+	if err := rs.checkLaunchSource(&spec); err != nil {
+		return nil, err
 	}
 	desired := intOr(spec.desiredCapacity, *spec.minSize)
 	if err := checkBounds(*spec.minSize, *spec.maxSize, desired); err != nil {
@@ -326,10 +370,8 @@ func (e *Emulator) updateAutoScalingGroup(rs *regionState, q wire.Args, now time
 	if spec.launchConfigurationName != nil && spec.launchTemplate != nil {
 		return nil, validationError("Valid requests must contain either LaunchTemplate, LaunchConfigurationName or MixedInstancesPolicy parameter, not more than one.")
 	}
-	if spec.launchConfigurationName != nil {
-		if _, ok := rs.as.LaunchConfigs[*spec.launchConfigurationName]; !ok {
-			return nil, validationError("Launch configuration name not found - Launch configuration %s not found", *spec.launchConfigurationName)
-		}
+	if err := rs.checkLaunchSource(&spec); err != nil {
+		return nil, err
 	}
 	lo, hi := intOr(spec.minSize, g.MinSize), intOr(spec.maxSize, g.MaxSize)
 	desired := g.DesiredCapacity

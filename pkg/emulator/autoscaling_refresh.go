@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
@@ -88,6 +89,9 @@ func (e *Emulator) startInstanceRefresh(rs *regionState, q wire.Args, now time.T
 				LaunchTemplateName: optString(lt, "LaunchTemplateName", 128),
 				Version:            optString(lt, "Version", 255),
 			}
+			if (desiredLT.LaunchTemplateID == "") == (desiredLT.LaunchTemplateName == "") {
+				q.Fail(validationError("Valid requests must contain either launchTemplateId or LaunchTemplateName"))
+			}
 		}
 	}
 	if err := q.Err(); err != nil {
@@ -107,6 +111,11 @@ func (e *Emulator) startInstanceRefresh(rs *regionState, q wire.Args, now time.T
 		if g.LaunchConfigurationName != "" {
 			return nil, validationError("DesiredConfiguration.LaunchTemplate cannot replace the launch configuration of group %s; update the group to a launch template first.", g.Name)
 		}
+		if desiredLT, err = rs.checkTemplate(desiredLT); err != nil {
+			return nil, err
+		}
+		// The emulator moves the group to the desired configuration when the refresh starts, so
+		// every replacement launches from it.
 		g.LaunchTemplate = desiredLT
 	}
 	if warmup == nil {
@@ -133,7 +142,7 @@ func (e *Emulator) startInstanceRefresh(rs *regionState, q wire.Args, now time.T
 	}
 	for _, in := range g.Instances {
 		// Protected instances are left alone (ScaleInProtectedInstances=Ignore, AWS's default).
-		if in.live() && !in.Protected && !(skip && matchesGroupConfig(g, in)) {
+		if in.live() && !in.Protected && !(skip && rs.runsGroupConfig(g, in)) {
 			r.Old = append(r.Old, in.ID)
 		}
 	}
@@ -144,13 +153,22 @@ func (e *Emulator) startInstanceRefresh(rs *regionState, q wire.Args, now time.T
 	}{r.ID}, nil
 }
 
-// matchesGroupConfig reports whether the instance already runs the group's launch configuration or
-// template (what SkipMatching skips).
-func matchesGroupConfig(g *asGroup, in *instance) bool {
-	if g.LaunchTemplate != nil {
-		return in.LaunchTemplate != nil && *in.LaunchTemplate == *g.LaunchTemplate
+// runsGroupConfig reports whether the instance already runs what the group launches now: its
+// launch configuration, or the version of its template that $Latest or $Default resolves to now
+// (what SkipMatching skips).
+func (rs *regionState) runsGroupConfig(g *asGroup, in *instance) bool {
+	if g.LaunchTemplate == nil {
+		return in.LaunchConfigurationName == g.LaunchConfigurationName
 	}
-	return in.LaunchConfigurationName == g.LaunchConfigurationName
+	if in.LaunchTemplate == nil || in.LaunchTemplate.LaunchTemplateID != g.LaunchTemplate.LaunchTemplateID {
+		return false
+	}
+	lt, err := rs.ec2.findTemplate(g.LaunchTemplate.LaunchTemplateID, "")
+	if err != nil {
+		return false
+	}
+	v, _ := lt.resolve(g.LaunchTemplate.Version)
+	return v != nil && in.LaunchTemplate.Version == strconv.FormatInt(v.Number, 10)
 }
 
 func (e *Emulator) describeInstanceRefreshes(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
