@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"strings"
@@ -12,6 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/smithy-go"
 )
 
 // startEmulator runs the command in-process on a free port and returns its URL and a stop
@@ -100,6 +104,26 @@ func TestTimeScale(t *testing.T) {
 			t.Fatal("instance never came InService on the scaled clock")
 		}
 		time.Sleep(20 * time.Millisecond) // waiting for real time to pass is the point here
+	}
+}
+
+// --deny-launch-configurations makes the server an account that may not create launch
+// configurations; launch templates still work.
+func TestDenyLaunchConfigurations(t *testing.T) {
+	url, stop := startEmulator(t, "--deny-launch-configurations")
+	defer stop()
+	ctx := context.Background()
+	_, err := client(url).CreateLaunchConfiguration(ctx, &autoscaling.CreateLaunchConfigurationInput{LaunchConfigurationName: aws.String("lc"),
+		ImageId: aws.String("ami-1"), InstanceType: aws.String("t3.micro")})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "UnsupportedOperation" {
+		t.Fatalf("CreateLaunchConfiguration: %v, want UnsupportedOperation", err)
+	}
+	ec := ec2.New(ec2.Options{Region: "us-west-2", BaseEndpoint: aws.String(url),
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""), Retryer: aws.NopRetryer{}})
+	if _, err := ec.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String("web"),
+		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: aws.String("ami-1")}}); err != nil {
+		t.Fatalf("CreateLaunchTemplate: %v", err)
 	}
 }
 

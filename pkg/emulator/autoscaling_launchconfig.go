@@ -58,7 +58,21 @@ func (lc *launchConfig) toXML() launchConfigXML {
 	return x
 }
 
+// SetDenyLaunchConfigurations changes whether the account may create launch configurations (see
+// Options.DenyLaunchConfigurations), from the next request on.
+func (e *Emulator) SetDenyLaunchConfigurations(deny bool) { e.denyLCs.Store(deny) }
+
+// errLaunchConfigurationsDenied is AWS's answer to CreateLaunchConfiguration in an account that may
+// not create them, code, status and message as observed from AWS
+// (hashicorp/terraform-provider-aws#42068).
+func errLaunchConfigurationsDenied() *APIError {
+	return senderError("UnsupportedOperation", "The Launch Configuration creation operation is not available in your account. Use launch templates to create configuration templates for your Auto Scaling groups.")
+}
+
 func (e *Emulator) createLaunchConfiguration(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
+	if e.denyLCs.Load() {
+		return nil, errLaunchConfigurationsDenied()
+	}
 	lc := &launchConfig{
 		Name:                         reqString(q, "LaunchConfigurationName", 255),
 		ImageID:                      optString(q, "ImageId", 255),

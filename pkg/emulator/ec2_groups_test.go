@@ -404,6 +404,52 @@ func TestMigrateToTemplate(t *testing.T) {
 	}
 }
 
+// TestDenyLaunchConfigurations: an account created since 2024-10-01 cannot create launch
+// configurations, in AWS's words; those it has still work.
+func TestDenyLaunchConfigurations(t *testing.T) {
+	env := newASEnv(t, Options{})
+	env.mustLC("old")
+	env.mustLC("unused")
+	env.mustGroup("web", "old", 0, 5, 1)
+	env.emu.SetDenyLaunchConfigurations(true)
+	_, err := env.as.CreateLaunchConfiguration(env.ctx, &autoscaling.CreateLaunchConfigurationInput{LaunchConfigurationName: aws.String("new"),
+		ImageId: aws.String("ami-1"), InstanceType: aws.String("t3.micro")})
+	wantAPIError(t, err, "UnsupportedOperation",
+		"The Launch Configuration creation operation is not available in your account. Use launch templates to create configuration templates for your Auto Scaling groups.")
+	var re interface{ HTTPStatusCode() int }
+	if !asError(err, &re) || re.HTTPStatusCode() != 400 {
+		t.Errorf("status: %v", err)
+	}
+	lcs, err := env.as.DescribeLaunchConfigurations(env.ctx, &autoscaling.DescribeLaunchConfigurationsInput{})
+	if err != nil || len(lcs.LaunchConfigurations) != 2 {
+		t.Fatalf("existing launch configurations: %v %+v", err, lcs)
+	}
+	env.setDesired("web", 2)
+	if v := instanceVersions(env.describe("web")); countOf(v, "lc") != 2 {
+		t.Fatalf("launching from an existing launch configuration: %v", v)
+	}
+	if _, err := env.as.DeleteLaunchConfiguration(env.ctx, &autoscaling.DeleteLaunchConfigurationInput{LaunchConfigurationName: aws.String("unused")}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The admin API shows and flips the switch; New takes it from Options.
+	base := env.srv.URL + "/_emulator/account"
+	if code, body := adminDo(t, "GET", base, ""); code != 200 || !strings.Contains(body, `"denyLaunchConfigurations": true`) {
+		t.Fatalf("GET account: %d %s", code, body)
+	}
+	if code, body := adminDo(t, "POST", base, `{"denyLaunchConfigurations":false}`); code != 200 || !strings.Contains(body, `"denyLaunchConfigurations": false`) {
+		t.Fatalf("POST account: %d %s", code, body)
+	}
+	if code, _ := adminDo(t, "POST", base, `{}`); code != 400 {
+		t.Fatalf("POST account without the setting: %d", code)
+	}
+	env.mustLC("allowed-again")
+	denied := newASEnv(t, Options{DenyLaunchConfigurations: true})
+	_, err = denied.as.CreateLaunchConfiguration(denied.ctx, &autoscaling.CreateLaunchConfigurationInput{LaunchConfigurationName: aws.String("lc"),
+		ImageId: aws.String("ami-1"), InstanceType: aws.String("t3.micro")})
+	wantAPIError(t, err, "UnsupportedOperation", "")
+}
+
 // TestEC2StateAndSnapshot: templates, their versions and tags and the instances' EC2 side survive
 // a restart from the state file, and the snapshot shows them.
 func TestEC2StateAndSnapshot(t *testing.T) {

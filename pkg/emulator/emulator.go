@@ -70,6 +70,11 @@ type Options struct {
 	// launch activity, so tests can feed the operator input only AWS can reject. nil: every image
 	// exists (the emulator knows no AMIs).
 	ImageExists func(imageID string) bool
+	// DenyLaunchConfigurations makes the account one that may not create launch configurations,
+	// as every AWS account created since 2024-10-01 is: CreateLaunchConfiguration fails with
+	// AWS's UnsupportedOperation, while existing launch configurations still describe, delete
+	// and launch. SetDenyLaunchConfigurations (and the admin API) change it while running.
+	DenyLaunchConfigurations bool
 }
 
 // XML namespaces of the two Query APIs.
@@ -99,6 +104,8 @@ type Emulator struct {
 
 	faults *Faults
 	calls  *callCounter
+	// denyLCs is Options.DenyLaunchConfigurations as it is now.
+	denyLCs atomic.Bool
 	// onCall is the hook OnCall installed, nil for none.
 	onCall atomic.Pointer[func(Call)]
 	// dirty wakes Run's state saver after a change; buffered so marking never blocks.
@@ -151,6 +158,7 @@ func New(opts Options) *Emulator {
 		calls:   newCallCounter(),
 		dirty:   make(chan struct{}, 1),
 	}
+	e.denyLCs.Store(opts.DenyLaunchConfigurations)
 	e.admin = e.adminHandler()
 	if opts.StateFile != "" {
 		if err := e.loadState(opts.StateFile); err != nil {
