@@ -34,12 +34,20 @@ func startEmulator(t *testing.T, args ...string) (string, func() error) {
 		cancel()
 		t.Fatalf("no listening line: %v (run: %v)", err, <-done)
 	}
-	go io.Copy(io.Discard, pr)
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	url, ok := strings.CutPrefix(strings.TrimSpace(line), "autoscale-emulator listening on ")
 	if !ok || strings.HasSuffix(url, ":0") {
 		t.Fatalf("unexpected first line %q", line)
 	}
 	return url, func() error { cancel(); return <-done }
+}
+
+// mustStop shuts the emulator down and fails the test if the shutdown does.
+func mustStop(t *testing.T, stop func() error) {
+	t.Helper()
+	if err := stop(); err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
 }
 
 func client(url string) *autoscaling.Client {
@@ -67,7 +75,7 @@ func TestServesAndKeepsState(t *testing.T) {
 	}
 
 	url, stop = startEmulator(t, "--state-file", state)
-	defer stop()
+	defer mustStop(t, stop)
 	out, err := client(url).DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{})
 	if err != nil || len(out.AutoScalingGroups) != 1 {
 		t.Fatalf("after restart: %v %+v", err, out)
@@ -80,7 +88,7 @@ func TestServesAndKeepsState(t *testing.T) {
 
 func TestTimeScale(t *testing.T) {
 	url, stop := startEmulator(t, "--time-scale", "600", "--launch-delay", "30s")
-	defer stop()
+	defer mustStop(t, stop)
 	ctx := context.Background()
 	as := client(url)
 	if _, err := as.CreateLaunchConfiguration(ctx, &autoscaling.CreateLaunchConfigurationInput{LaunchConfigurationName: aws.String("lc"), ImageId: aws.String("ami-1"), InstanceType: aws.String("t3.micro")}); err != nil {
@@ -111,7 +119,7 @@ func TestTimeScale(t *testing.T) {
 // configurations; launch templates still work.
 func TestDenyLaunchConfigurations(t *testing.T) {
 	url, stop := startEmulator(t, "--deny-launch-configurations")
-	defer stop()
+	defer mustStop(t, stop)
 	ctx := context.Background()
 	_, err := client(url).CreateLaunchConfiguration(ctx, &autoscaling.CreateLaunchConfigurationInput{LaunchConfigurationName: aws.String("lc"),
 		ImageId: aws.String("ami-1"), InstanceType: aws.String("t3.micro")})

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -59,18 +60,7 @@ func readGroupSpec(q wire.Args) groupSpec {
 		checkString(q, "LaunchConfigurationName", *v, 1, 255)
 		s.launchConfigurationName = v
 	}
-	if q.Has("LaunchTemplate") {
-		lt := q.Sub("LaunchTemplate")
-		s.launchTemplate = &launchTemplateSpec{
-			LaunchTemplateID:   optString(lt, "LaunchTemplateId", 255),
-			LaunchTemplateName: optString(lt, "LaunchTemplateName", 128),
-			Version:            optString(lt, "Version", 255),
-		}
-		if (s.launchTemplate.LaunchTemplateID == "") == (s.launchTemplate.LaunchTemplateName == "") {
-			// AWS's words, for neither and for both alike.
-			q.Fail(validationError("Valid requests must contain either launchTemplateId or LaunchTemplateName"))
-		}
-	}
+	s.launchTemplate = readTemplateSpec(q)
 	if q.Has("MixedInstancesPolicy") {
 		q.Fail(validationError("MixedInstancesPolicy is not supported by the emulator; use LaunchConfigurationName or LaunchTemplate."))
 	}
@@ -97,6 +87,25 @@ func readGroupSpec(q wire.Args) groupSpec {
 		}
 	}
 	return s
+}
+
+// readTemplateSpec reads a LaunchTemplate parameter (a group's, or an instance refresh's desired
+// configuration's); nil when it was not sent.
+func readTemplateSpec(q wire.Args) *launchTemplateSpec {
+	if !q.Has("LaunchTemplate") {
+		return nil
+	}
+	lt := q.Sub("LaunchTemplate")
+	spec := &launchTemplateSpec{
+		LaunchTemplateID:   optString(lt, "LaunchTemplateId", 255),
+		LaunchTemplateName: optString(lt, "LaunchTemplateName", 128),
+		Version:            optString(lt, "Version", 255),
+	}
+	if (spec.LaunchTemplateID == "") == (spec.LaunchTemplateName == "") {
+		// AWS's words, for neither and for both alike.
+		q.Fail(validationError("Valid requests must contain either launchTemplateId or LaunchTemplateName"))
+	}
+	return spec
 }
 
 // checkLaunchSource checks the launch configuration or template a Create or Update names, as Auto
@@ -293,38 +302,7 @@ func (e *Emulator) createAutoScalingGroup(rs *regionState, q wire.Args, now time
 		}
 	}
 
-	g := &asGroup{
-		Name:                             name,
-		ARN:                              e.arn(rs, "autoScalingGroup:"+uuid()+":autoScalingGroupName/"+name),
-		LaunchConfigurationName:          deref(spec.launchConfigurationName),
-		LaunchTemplate:                   spec.launchTemplate,
-		MinSize:                          *spec.minSize,
-		MaxSize:                          *spec.maxSize,
-		DefaultCooldown:                  intOr(spec.defaultCooldown, 300),
-		AvailabilityZones:                zones,
-		Subnets:                          subnets,
-		HealthCheckType:                  "EC2",
-		HealthCheckGracePeriod:           intOr(spec.healthCheckGracePeriod, 0),
-		Created:                          now,
-		PlacementGroup:                   deref(spec.placementGroup),
-		TerminationPolicies:              []string{"Default"},
-		NewInstancesProtectedFromScaleIn: boolOr(spec.newInstancesProtected, false),
-		ServiceLinkedRoleARN:             e.defaultServiceLinkedRole(),
-		MaxInstanceLifetime:              spec.maxInstanceLifetime,
-		CapacityRebalance:                boolOr(spec.capacityRebalance, false),
-		DefaultInstanceWarmup:            spec.defaultInstanceWarmup,
-		DesiredCapacityType:              spec.desiredCapacityType,
-		Context:                          deref(spec.context),
-	}
-	if spec.healthCheckType != "" {
-		g.HealthCheckType = spec.healthCheckType
-	}
-	if len(spec.terminationPolicies) > 0 {
-		g.TerminationPolicies = spec.terminationPolicies
-	}
-	if spec.serviceLinkedRoleARN != "" {
-		g.ServiceLinkedRoleARN = spec.serviceLinkedRoleARN
-	}
+	g := e.newGroup(rs, name, spec, zones, subnets, now)
 	for _, lb := range q.List("LoadBalancerNames") {
 		g.LoadBalancers = attach(g.LoadBalancers, lb)
 	}
@@ -345,6 +323,38 @@ func (e *Emulator) createAutoScalingGroup(rs *regionState, q wire.Args, now time
 		e.reconcile(rs, g, now, trigger, 0)
 	}
 	return nil, nil
+}
+
+// newGroup is a group as CreateAutoScalingGroup makes it from spec, with AWS's defaults for what
+// spec leaves out; its capacity is still zero.
+func (e *Emulator) newGroup(rs *regionState, name string, spec groupSpec, zones, subnets []string, now time.Time) *asGroup {
+	g := &asGroup{
+		Name:                             name,
+		ARN:                              e.arn(rs, "autoScalingGroup:"+uuid()+":autoScalingGroupName/"+name),
+		LaunchConfigurationName:          deref(spec.launchConfigurationName),
+		LaunchTemplate:                   spec.launchTemplate,
+		MinSize:                          *spec.minSize,
+		MaxSize:                          *spec.maxSize,
+		DefaultCooldown:                  intOr(spec.defaultCooldown, 300),
+		AvailabilityZones:                zones,
+		Subnets:                          subnets,
+		HealthCheckType:                  cmp.Or(spec.healthCheckType, "EC2"),
+		HealthCheckGracePeriod:           intOr(spec.healthCheckGracePeriod, 0),
+		Created:                          now,
+		PlacementGroup:                   deref(spec.placementGroup),
+		TerminationPolicies:              []string{"Default"},
+		NewInstancesProtectedFromScaleIn: boolOr(spec.newInstancesProtected, false),
+		ServiceLinkedRoleARN:             cmp.Or(spec.serviceLinkedRoleARN, e.defaultServiceLinkedRole()),
+		MaxInstanceLifetime:              spec.maxInstanceLifetime,
+		CapacityRebalance:                boolOr(spec.capacityRebalance, false),
+		DefaultInstanceWarmup:            spec.defaultInstanceWarmup,
+		DesiredCapacityType:              spec.desiredCapacityType,
+		Context:                          deref(spec.context),
+	}
+	if len(spec.terminationPolicies) > 0 {
+		g.TerminationPolicies = spec.terminationPolicies
+	}
+	return g
 }
 
 func deref(s *string) string {
@@ -391,6 +401,22 @@ func (e *Emulator) updateAutoScalingGroup(rs *regionState, q wire.Args, now time
 		}
 	}
 
+	g.apply(spec, zones, subnets)
+
+	old := g.DesiredCapacity
+	g.MinSize, g.MaxSize, g.DesiredCapacity = lo, hi, desired
+	trigger := ""
+	if desired != old {
+		trigger = fmt.Sprintf("At %s a user request update of AutoScalingGroup constraints to min: %d, max: %d, desired: %d changing the desired capacity %s.",
+			isoSeconds(now), lo, hi, desired, fromTo(old, desired))
+	}
+	e.reconcile(rs, g, now, trigger, g.DefaultCooldown)
+	return nil, nil
+}
+
+// apply changes what spec sends (UpdateAutoScalingGroup), leaving the rest; the capacity is the
+// caller's.
+func (g *asGroup) apply(spec groupSpec, zones, subnets []string) {
 	if spec.launchConfigurationName != nil {
 		g.LaunchConfigurationName, g.LaunchTemplate = *spec.launchConfigurationName, nil
 	}
@@ -428,16 +454,6 @@ func (e *Emulator) updateAutoScalingGroup(rs *regionState, q wire.Args, now time
 	if spec.context != nil {
 		g.Context = *spec.context
 	}
-
-	old := g.DesiredCapacity
-	g.MinSize, g.MaxSize, g.DesiredCapacity = lo, hi, desired
-	trigger := ""
-	if desired != old {
-		trigger = fmt.Sprintf("At %s a user request update of AutoScalingGroup constraints to min: %d, max: %d, desired: %d changing the desired capacity %s.",
-			isoSeconds(now), lo, hi, desired, fromTo(old, desired))
-	}
-	e.reconcile(rs, g, now, trigger, g.DefaultCooldown)
-	return nil, nil
 }
 
 func (e *Emulator) deleteAutoScalingGroup(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
@@ -571,10 +587,10 @@ func groupMatches(g *asGroup, filters []filter) bool {
 	for _, f := range filters {
 		ok := false
 		for _, t := range g.Tags {
-			switch {
-			case f.name == "tag-key":
+			switch f.name {
+			case "tag-key":
 				ok = ok || slices.Contains(f.values, t.Key)
-			case f.name == "tag-value":
+			case "tag-value":
 				ok = ok || slices.Contains(f.values, t.Value)
 			default:
 				ok = ok || (t.Key == strings.TrimPrefix(f.name, "tag:") && slices.Contains(f.values, t.Value))

@@ -77,22 +77,11 @@ func (e *Emulator) startInstanceRefresh(rs *regionState, q wire.Args, now time.T
 	checkRange(q, "Preferences.MaxHealthyPercentage", maxHealthy, 100, 200)
 	checkRange(q, "Preferences.InstanceWarmup", warmup, 0, 1<<31-1)
 	var desiredLT *launchTemplateSpec
-	if q.Has("DesiredConfiguration") {
-		dc := q.Sub("DesiredConfiguration")
+	if dc := q.Sub("DesiredConfiguration"); q.Has("DesiredConfiguration") {
 		if dc.Has("MixedInstancesPolicy") {
 			q.Fail(validationError("DesiredConfiguration.MixedInstancesPolicy is not supported by the emulator; use DesiredConfiguration.LaunchTemplate."))
 		}
-		if dc.Has("LaunchTemplate") {
-			lt := dc.Sub("LaunchTemplate")
-			desiredLT = &launchTemplateSpec{
-				LaunchTemplateID:   optString(lt, "LaunchTemplateId", 255),
-				LaunchTemplateName: optString(lt, "LaunchTemplateName", 128),
-				Version:            optString(lt, "Version", 255),
-			}
-			if (desiredLT.LaunchTemplateID == "") == (desiredLT.LaunchTemplateName == "") {
-				q.Fail(validationError("Valid requests must contain either launchTemplateId or LaunchTemplateName"))
-			}
-		}
+		desiredLT = readTemplateSpec(dc)
 	}
 	if err := q.Err(); err != nil {
 		return nil, err
@@ -142,7 +131,7 @@ func (e *Emulator) startInstanceRefresh(rs *regionState, q wire.Args, now time.T
 	}
 	for _, in := range g.Instances {
 		// Protected instances are left alone (ScaleInProtectedInstances=Ignore, AWS's default).
-		if in.live() && !in.Protected && !(skip && rs.runsGroupConfig(g, in)) {
+		if in.live() && !in.Protected && (!skip || !rs.runsGroupConfig(g, in)) {
 			r.Old = append(r.Old, in.ID)
 		}
 	}

@@ -3,7 +3,6 @@ package emulator
 import (
 	"math/rand/v2"
 	"net/http"
-	"sort"
 	"sync"
 	"time"
 )
@@ -152,14 +151,4 @@ func (e *Emulator) ResetCalls() {
 	e.calls.mu.Lock()
 	defer e.calls.mu.Unlock()
 	e.calls.counts = map[string]int64{}
-}
-
-// sortedKeys is for stable admin output.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

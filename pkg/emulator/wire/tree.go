@@ -94,8 +94,9 @@ func ToTree(v reflect.Value) (any, bool) {
 	panic(fmt.Sprintf("ToTree: unsupported kind %s", v.Kind()))
 }
 
-// FromTree copies an input tree into dst; path names dst in errors ("PutMetricAlarmInput"). Unknown members are ignored, as AWS ignores members a
-// newer SDK sends; a member of the wrong type is a SerializationException naming the member.
+// FromTree copies an input tree into dst; path names dst in errors ("PutMetricAlarmInput").
+// Unknown members are ignored, as AWS ignores members a newer SDK sends; a member of the wrong
+// type is a SerializationException naming the member.
 func FromTree(dst reflect.Value, src any, path string) *Error {
 	if src == nil { // JSON null and CBOR nil mean "not sent"
 		return nil
@@ -112,6 +113,44 @@ func FromTree(dst reflect.Value, src any, path string) *Error {
 		return SerializationError("Member %s must be %s, but the request has %s; send it as the %s shape defines it.",
 			path, want, describe(src), path)
 	}
+	switch dst.Kind() {
+	case reflect.Slice:
+		items, ok := src.([]any)
+		if !ok {
+			return mismatch("a list")
+		}
+		list := reflect.MakeSlice(dst.Type(), len(items), len(items))
+		for i, item := range items {
+			if err := FromTree(list.Index(i), item, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+		dst.Set(list)
+		return nil
+	case reflect.Struct:
+		if dst.Type() == timeType {
+			return timeFromWire(dst, src, mismatch)
+		}
+		members, ok := src.(map[string]any)
+		if !ok {
+			return mismatch("a structure")
+		}
+		for name, value := range members {
+			field, ok := dst.Type().FieldByName(name)
+			if !ok || !field.IsExported() || len(field.Index) != 1 {
+				continue
+			}
+			if err := FromTree(dst.FieldByIndex(field.Index), value, path+"."+name); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return scalarFromTree(dst, src, path, mismatch)
+}
+
+// scalarFromTree copies a string, boolean or number.
+func scalarFromTree(dst reflect.Value, src any, path string, mismatch func(string) *Error) *Error {
 	switch dst.Kind() {
 	case reflect.String:
 		s, ok := src.(string)
@@ -145,35 +184,6 @@ func FromTree(dst reflect.Value, src any, path string) *Error {
 			return mismatch("a finite number")
 		}
 		dst.SetFloat(f)
-	case reflect.Slice:
-		items, ok := src.([]any)
-		if !ok {
-			return mismatch("a list")
-		}
-		list := reflect.MakeSlice(dst.Type(), len(items), len(items))
-		for i, item := range items {
-			if err := FromTree(list.Index(i), item, fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
-			}
-		}
-		dst.Set(list)
-	case reflect.Struct:
-		if dst.Type() == timeType {
-			return timeFromWire(dst, src, mismatch)
-		}
-		members, ok := src.(map[string]any)
-		if !ok {
-			return mismatch("a structure")
-		}
-		for name, value := range members {
-			field, ok := dst.Type().FieldByName(name)
-			if !ok || !field.IsExported() || len(field.Index) != 1 {
-				continue
-			}
-			if err := FromTree(dst.FieldByIndex(field.Index), value, path+"."+name); err != nil {
-				return err
-			}
-		}
 	default:
 		panic(fmt.Sprintf("FromTree: unsupported kind %s at %s", dst.Kind(), path))
 	}
