@@ -1,5 +1,5 @@
-// Command autoscale-emulator serves the emulated AWS Auto Scaling and CloudWatch APIs over HTTP,
-// for running the operator, the AWS CLI or any SDK against it:
+// Command autoscale-emulator serves the emulated AWS Auto Scaling, CloudWatch and EC2 (launch
+// templates, instances) APIs over HTTP, for running the operator, the AWS CLI or any SDK against it:
 //
 //	autoscale-emulator --addr 127.0.0.1:4566 --launch-delay 30s --time-scale 10
 //	aws --endpoint-url http://127.0.0.1:4566 autoscaling describe-auto-scaling-groups
@@ -27,8 +27,9 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "autoscale-emulator:", err)
 		os.Exit(1)
 	}
@@ -49,6 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	maxGroups := fs.Int("max-groups", emulator.DefaultLimits.MaxNumberOfAutoScalingGroups, "account limit on Auto Scaling groups per region")
 	maxLCs := fs.Int("max-launch-configurations", emulator.DefaultLimits.MaxNumberOfLaunchConfigurations, "account limit on launch configurations per region")
 	maxInstances := fs.Int("max-instances", emulator.DefaultLimits.MaxInstances, "instances per region before launches fail for lack of capacity")
+	denyLCs := fs.Bool("deny-launch-configurations", false, "act as an AWS account created since 2024-10-01: CreateLaunchConfiguration fails with UnsupportedOperation (the admin API's /_emulator/account changes it while running)")
 	verbose := fs.Bool("v", false, "log every API error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -65,13 +67,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		level = slog.LevelInfo
 	}
 	opts := emulator.Options{
-		LaunchDelay:      *launchDelay,
-		TerminationDelay: *terminationDelay,
-		DefaultRegion:    *region,
-		AccountID:        *accountID,
-		StateFile:        *stateFile,
-		Limits:           emulator.Limits{MaxNumberOfAutoScalingGroups: *maxGroups, MaxNumberOfLaunchConfigurations: *maxLCs, MaxInstances: *maxInstances},
-		Logger:           slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+		LaunchDelay:              *launchDelay,
+		TerminationDelay:         *terminationDelay,
+		DefaultRegion:            *region,
+		AccountID:                *accountID,
+		StateFile:                *stateFile,
+		Limits:                   emulator.Limits{MaxNumberOfAutoScalingGroups: *maxGroups, MaxNumberOfLaunchConfigurations: *maxLCs, MaxInstances: *maxInstances},
+		Logger:                   slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+		DenyLaunchConfigurations: *denyLCs,
 	}
 	if *timeScale != 1 {
 		opts.Clock = emulator.NewScaledClock(time.Now(), *timeScale)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"strings"
@@ -12,6 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/smithy-go"
 )
 
 // startEmulator runs the command in-process on a free port and returns its URL and a stop
@@ -30,12 +34,20 @@ func startEmulator(t *testing.T, args ...string) (string, func() error) {
 		cancel()
 		t.Fatalf("no listening line: %v (run: %v)", err, <-done)
 	}
-	go io.Copy(io.Discard, pr)
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	url, ok := strings.CutPrefix(strings.TrimSpace(line), "autoscale-emulator listening on ")
 	if !ok || strings.HasSuffix(url, ":0") {
 		t.Fatalf("unexpected first line %q", line)
 	}
 	return url, func() error { cancel(); return <-done }
+}
+
+// mustStop shuts the emulator down and fails the test if the shutdown does.
+func mustStop(t *testing.T, stop func() error) {
+	t.Helper()
+	if err := stop(); err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
 }
 
 func client(url string) *autoscaling.Client {
@@ -63,7 +75,7 @@ func TestServesAndKeepsState(t *testing.T) {
 	}
 
 	url, stop = startEmulator(t, "--state-file", state)
-	defer stop()
+	defer mustStop(t, stop)
 	out, err := client(url).DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{})
 	if err != nil || len(out.AutoScalingGroups) != 1 {
 		t.Fatalf("after restart: %v %+v", err, out)
@@ -76,7 +88,7 @@ func TestServesAndKeepsState(t *testing.T) {
 
 func TestTimeScale(t *testing.T) {
 	url, stop := startEmulator(t, "--time-scale", "600", "--launch-delay", "30s")
-	defer stop()
+	defer mustStop(t, stop)
 	ctx := context.Background()
 	as := client(url)
 	if _, err := as.CreateLaunchConfiguration(ctx, &autoscaling.CreateLaunchConfigurationInput{LaunchConfigurationName: aws.String("lc"), ImageId: aws.String("ami-1"), InstanceType: aws.String("t3.micro")}); err != nil {
@@ -100,6 +112,26 @@ func TestTimeScale(t *testing.T) {
 			t.Fatal("instance never came InService on the scaled clock")
 		}
 		time.Sleep(20 * time.Millisecond) // waiting for real time to pass is the point here
+	}
+}
+
+// --deny-launch-configurations makes the server an account that may not create launch
+// configurations; launch templates still work.
+func TestDenyLaunchConfigurations(t *testing.T) {
+	url, stop := startEmulator(t, "--deny-launch-configurations")
+	defer mustStop(t, stop)
+	ctx := context.Background()
+	_, err := client(url).CreateLaunchConfiguration(ctx, &autoscaling.CreateLaunchConfigurationInput{LaunchConfigurationName: aws.String("lc"),
+		ImageId: aws.String("ami-1"), InstanceType: aws.String("t3.micro")})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "UnsupportedOperation" {
+		t.Fatalf("CreateLaunchConfiguration: %v, want UnsupportedOperation", err)
+	}
+	ec := ec2.New(ec2.Options{Region: "us-west-2", BaseEndpoint: aws.String(url),
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""), Retryer: aws.NopRetryer{}})
+	if _, err := ec.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String("web"),
+		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: aws.String("ami-1")}}); err != nil {
+		t.Fatalf("CreateLaunchTemplate: %v", err)
 	}
 }
 

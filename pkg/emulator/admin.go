@@ -21,6 +21,8 @@ const adminPrefix = "/_emulator/"
 //	POST   /_emulator/load                      {"region":"us-east-1","group":"web","cpu":85}
 //	POST   /_emulator/clock/advance             {"seconds":300} (manual clock only)
 //	POST   /_emulator/instances/{id}/unhealthy  fail the instance's health check
+//	GET    /_emulator/account                   the account's settings: {"denyLaunchConfigurations":false}
+//	POST   /_emulator/account                   change them: {"denyLaunchConfigurations":true}
 func (e *Emulator) adminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_emulator/calls", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, e.Calls()) })
@@ -37,6 +39,8 @@ func (e *Emulator) adminHandler() http.Handler {
 	mux.HandleFunc("GET /_emulator/snapshot", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, e.Snapshot()) })
 	mux.HandleFunc("POST /_emulator/load", e.adminSetLoad)
 	mux.HandleFunc("POST /_emulator/clock/advance", e.adminAdvanceClock)
+	mux.HandleFunc("GET /_emulator/account", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, e.account()) })
+	mux.HandleFunc("POST /_emulator/account", e.adminSetAccount)
 	mux.HandleFunc("POST /_emulator/instances/{id}/unhealthy", func(w http.ResponseWriter, r *http.Request) {
 		if err := e.MarkUnhealthy(r.PathValue("id")); err != nil {
 			writeJSONError(w, http.StatusNotFound, err.Error())
@@ -108,6 +112,30 @@ func (e *Emulator) adminSetLoad(w http.ResponseWriter, r *http.Request) {
 	}
 	e.SetGroupLoad(req.Region, req.Group, *req.CPU)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// accountSettings are the account-wide switches the admin API shows and changes.
+type accountSettings struct {
+	DenyLaunchConfigurations *bool `json:"denyLaunchConfigurations,omitempty"`
+}
+
+func (e *Emulator) account() accountSettings {
+	deny := e.denyLCs.Load()
+	return accountSettings{DenyLaunchConfigurations: &deny}
+}
+
+// adminSetAccount changes the settings the body names and answers with all of them.
+func (e *Emulator) adminSetAccount(w http.ResponseWriter, r *http.Request) {
+	var req accountSettings
+	if !readJSON(w, r, &req) {
+		return
+	}
+	if req.DenyLaunchConfigurations == nil {
+		writeJSONError(w, http.StatusBadRequest, `send {"denyLaunchConfigurations": true} or false`)
+		return
+	}
+	e.SetDenyLaunchConfigurations(*req.DenyLaunchConfigurations)
+	writeJSON(w, http.StatusOK, e.account())
 }
 
 func (e *Emulator) adminAdvanceClock(w http.ResponseWriter, r *http.Request) {

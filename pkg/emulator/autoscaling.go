@@ -10,11 +10,13 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 )
 
 // asHandler handles one Auto Scaling action. It runs with e.mu held and the simulation at now; it
 // returns the Result element's content (nil for actions AWS answers without one) or an error.
-type asHandler func(e *Emulator, rs *regionState, q queryArgs, now time.Time) (any, *APIError)
+type asHandler func(e *Emulator, rs *regionState, q wire.Args, now time.Time) (any, *APIError)
 
 // autoScalingActions are the Auto Scaling actions the emulator implements.
 var autoScalingActions = map[string]asHandler{
@@ -60,25 +62,25 @@ func (e *Emulator) serveAutoScaling(w http.ResponseWriter, rs *regionState, acti
 	handle, ok := autoScalingActions[action]
 	if !ok {
 		if action == "" {
-			writeQueryError(w, autoScalingXMLNS, senderError("MissingAction", "The request must contain the parameter Action."))
+			wire.WriteQueryError(w, autoScalingXMLNS, senderError("MissingAction", "The request must contain the parameter Action."))
 			return
 		}
-		writeQueryError(w, autoScalingXMLNS, senderError("InvalidAction",
+		wire.WriteQueryError(w, autoScalingXMLNS, senderError("InvalidAction",
 			"The action %s is not valid for this web service (the emulator implements %d Auto Scaling actions; see Calls or the package docs).",
 			action, len(autoScalingActions)))
 		return
 	}
-	q := newQueryArgs(form)
+	q := wire.QueryArgs(form)
 	result, err := handle(e, rs, q, e.simTime)
 	if err == nil {
-		err = q.err()
+		err = q.Err()
 	}
 	if err != nil {
 		e.log.Info("autoscaling API error", "action", action, "region", rs.name, "code", err.Code, "message", err.Message)
-		writeQueryError(w, autoScalingXMLNS, err)
+		wire.WriteQueryError(w, autoScalingXMLNS, err)
 		return
 	}
-	writeQueryResult(w, autoScalingXMLNS, action, result)
+	wire.WriteQueryResult(w, autoScalingXMLNS, action, result)
 }
 
 // arn builds an Auto Scaling ARN in the region: arn:aws:autoscaling:<region>:<account>:<resource>.
@@ -100,10 +102,10 @@ func memberNull(param string) *APIError {
 }
 
 // reqString reads a required string parameter of at most max characters.
-func reqString(q queryArgs, param string, max int) string {
-	v := q.optStr(param)
+func reqString(q wire.Args, param string, max int) string {
+	v := q.OptStr(param)
 	if v == nil {
-		q.fail(memberNull(param))
+		q.Fail(memberNull(param))
 		return ""
 	}
 	checkString(q, param, *v, 1, max)
@@ -111,8 +113,8 @@ func reqString(q queryArgs, param string, max int) string {
 }
 
 // optString reads an optional string parameter of at most max characters; "" when absent.
-func optString(q queryArgs, param string, max int) string {
-	v := q.optStr(param)
+func optString(q wire.Args, param string, max int) string {
+	v := q.OptStr(param)
 	if v == nil {
 		return ""
 	}
@@ -122,17 +124,17 @@ func optString(q queryArgs, param string, max int) string {
 
 // checkString applies AWS's XmlString constraints: length in characters and no control characters
 // other than tab, CR and LF.
-func checkString(q queryArgs, param, v string, min, max int) {
+func checkString(q wire.Args, param, v string, min, max int) {
 	n := utf8.RuneCountInString(v)
 	switch {
 	case !utf8.ValidString(v):
-		q.fail(validationError("1 validation error detected: Value at '%s' failed to satisfy constraint: Member must be valid UTF-8", lowerFirst(param)))
+		q.Fail(validationError("1 validation error detected: Value at '%s' failed to satisfy constraint: Member must be valid UTF-8", lowerFirst(param)))
 	case n < min:
-		q.fail(validationError("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length greater than or equal to %d", v, lowerFirst(param), min))
+		q.Fail(validationError("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length greater than or equal to %d", v, lowerFirst(param), min))
 	case max > 0 && n > max:
-		q.fail(validationError("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", truncate(v, 64), lowerFirst(param), max))
+		q.Fail(validationError("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", truncate(v, 64), lowerFirst(param), max))
 	case strings.IndexFunc(v, func(r rune) bool { return unicode.IsControl(r) && r != '\t' && r != '\r' && r != '\n' }) >= 0:
-		q.fail(validationError("1 validation error detected: Value at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*", lowerFirst(param)))
+		q.Fail(validationError("1 validation error detected: Value at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*", lowerFirst(param)))
 	}
 }
 
@@ -145,7 +147,7 @@ func truncate(s string, n int) string {
 }
 
 // checkEnum fails unless v is one of allowed (v == "" means not sent and passes).
-func checkEnum(q queryArgs, param, v string, allowed ...string) {
+func checkEnum(q wire.Args, param, v string, allowed ...string) {
 	if v == "" {
 		return
 	}
@@ -154,24 +156,24 @@ func checkEnum(q queryArgs, param, v string, allowed ...string) {
 			return
 		}
 	}
-	q.fail(validationError("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]", v, lowerFirst(param), strings.Join(allowed, ", ")))
+	q.Fail(validationError("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]", v, lowerFirst(param), strings.Join(allowed, ", ")))
 }
 
 // checkRange fails unless min <= *v <= max (nil passes).
-func checkRange(q queryArgs, param string, v *int, min, max int) {
+func checkRange(q wire.Args, param string, v *int, min, max int) {
 	if v == nil {
 		return
 	}
 	if *v < min {
-		q.fail(validationError("1 validation error detected: Value '%d' at '%s' failed to satisfy constraint: Member must have value greater than or equal to %d", *v, lowerFirst(param), min))
+		q.Fail(validationError("1 validation error detected: Value '%d' at '%s' failed to satisfy constraint: Member must have value greater than or equal to %d", *v, lowerFirst(param), min))
 	} else if *v > max {
-		q.fail(validationError("1 validation error detected: Value '%d' at '%s' failed to satisfy constraint: Member must have value less than or equal to %d", *v, lowerFirst(param), max))
+		q.Fail(validationError("1 validation error detected: Value '%d' at '%s' failed to satisfy constraint: Member must have value less than or equal to %d", *v, lowerFirst(param), max))
 	}
 }
 
 // maxRecords reads MaxRecords, defaulting to def and allowing 1..limit.
-func maxRecords(q queryArgs, def, limit int) int {
-	v := q.optInt("MaxRecords")
+func maxRecords(q wire.Args, def, limit int) int {
+	v := q.OptInt("MaxRecords")
 	if v == nil {
 		return def
 	}
@@ -279,7 +281,7 @@ func intOr(v *int, def int) int {
 func ptr[T any](v T) *T { return &v }
 
 // uuid is a random UUID, the shape AWS gives activity, refresh and resource ids.
-func uuid() string { return newRequestID() }
+func uuid() string { return wire.NewRequestID() }
 
 // fromTo is the "from 2 to 4" of AWS activity causes.
 func fromTo(a, b int) string { return fmt.Sprintf("from %d to %d", a, b) }

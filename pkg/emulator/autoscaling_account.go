@@ -2,9 +2,11 @@ package emulator
 
 import (
 	"time"
+
+	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 )
 
-func (e *Emulator) describeAccountLimits(rs *regionState, _ queryArgs, _ time.Time) (any, *APIError) {
+func (e *Emulator) describeAccountLimits(rs *regionState, _ wire.Args, _ time.Time) (any, *APIError) {
 	return struct {
 		MaxNumberOfAutoScalingGroups    int `xml:"MaxNumberOfAutoScalingGroups"`
 		MaxNumberOfLaunchConfigurations int `xml:"MaxNumberOfLaunchConfigurations"`
@@ -16,17 +18,17 @@ func (e *Emulator) describeAccountLimits(rs *regionState, _ queryArgs, _ time.Ti
 	}, nil
 }
 
-func (e *Emulator) describeAdjustmentTypes(*regionState, queryArgs, time.Time) (any, *APIError) {
+func (e *Emulator) describeAdjustmentTypes(*regionState, wire.Args, time.Time) (any, *APIError) {
 	type adjustmentType struct {
 		AdjustmentType string `xml:"AdjustmentType"`
 	}
 	return struct {
-		AdjustmentTypes xmlList[adjustmentType] `xml:"AdjustmentTypes"`
-	}{xmlList[adjustmentType]{{adjustChange}, {adjustExact}, {adjustPercent}}}, nil
+		AdjustmentTypes wire.List[adjustmentType] `xml:"AdjustmentTypes"`
+	}{wire.List[adjustmentType]{{adjustChange}, {adjustExact}, {adjustPercent}}}, nil
 }
 
-func (e *Emulator) describeTerminationPolicyTypes(*regionState, queryArgs, time.Time) (any, *APIError) {
+func (e *Emulator) describeTerminationPolicyTypes(*regionState, wire.Args, time.Time) (any, *APIError) {
 	return struct {
-		TerminationPolicyTypes xmlList[string] `xml:"TerminationPolicyTypes"`
+		TerminationPolicyTypes wire.List[string] `xml:"TerminationPolicyTypes"`
 	}{terminationPolicyTypes}, nil
 }

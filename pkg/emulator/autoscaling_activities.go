@@ -3,18 +3,20 @@ package emulator
 import (
 	"slices"
 	"time"
+
+	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 )
 
 // activityRetention is how long AWS keeps scaling activities.
 const activityRetention = 6 * 7 * 24 * time.Hour
 
-func (e *Emulator) describeScalingActivities(rs *regionState, q queryArgs, now time.Time) (any, *APIError) {
-	ids := q.list("ActivityIds")
+func (e *Emulator) describeScalingActivities(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
+	ids := q.List("ActivityIds")
 	name := optString(q, "AutoScalingGroupName", 255)
-	includeDeleted := boolOr(q.optBool("IncludeDeletedGroups"), false)
+	includeDeleted := boolOr(q.OptBool("IncludeDeletedGroups"), false)
 	max := maxRecords(q, 100, 100)
 	filters := readFilters(q)
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	var groupARN string
@@ -25,7 +27,7 @@ func (e *Emulator) describeScalingActivities(rs *regionState, q queryArgs, now t
 			groupARN = g.ARN
 		case !includeDeleted:
 			// AWS answers an empty list, not an error, for a group that does not exist.
-			return activitiesResult{Activities: xmlList[activityXML]{}}, nil
+			return activitiesResult{Activities: wire.List[activityXML]{}}, nil
 		}
 	}
 	for _, f := range filters {
@@ -47,11 +49,11 @@ func (e *Emulator) describeScalingActivities(rs *regionState, q queryArgs, now t
 			matched = append(matched, a)
 		}
 	}
-	page, next, err := paginate(matched, func(a *activity) string { return a.ID }, false, q.str("NextToken"), max)
+	page, next, err := paginate(matched, func(a *activity) string { return a.ID }, false, q.Str("NextToken"), max)
 	if err != nil {
 		return nil, err
 	}
-	out := activitiesResult{Activities: xmlList[activityXML]{}, NextToken: next}
+	out := activitiesResult{Activities: wire.List[activityXML]{}, NextToken: next}
 	for _, a := range page {
 		out.Activities = append(out.Activities, e.activityToXML(rs, a))
 	}
@@ -59,8 +61,8 @@ func (e *Emulator) describeScalingActivities(rs *regionState, q queryArgs, now t
 }
 
 type activitiesResult struct {
-	Activities xmlList[activityXML] `xml:"Activities"`
-	NextToken  string               `xml:"NextToken,omitempty"`
+	Activities wire.List[activityXML] `xml:"Activities"`
+	NextToken  string                 `xml:"NextToken,omitempty"`
 }
 
 func activityGroupMatches(rs *regionState, a *activity, filters []filter) bool {

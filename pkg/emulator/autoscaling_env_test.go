@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/smithy-go"
 )
 
@@ -27,6 +28,7 @@ type asEnv struct {
 	clock *ManualClock
 	srv   *httptest.Server
 	as    *autoscaling.Client
+	ec2   *ec2.Client
 	ctx   context.Context
 }
 
@@ -40,13 +42,23 @@ func newASEnv(t *testing.T, opts Options) *asEnv {
 	emu := New(opts)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
-	return &asEnv{t: t, emu: emu, clock: clock, srv: srv, as: asClient(srv.URL, "us-east-1"), ctx: context.Background()}
+	return &asEnv{t: t, emu: emu, clock: clock, srv: srv, as: asClient(srv.URL, "us-east-1"), ec2: ec2Client(srv.URL, "us-east-1"), ctx: context.Background()}
 }
 
 // asClient is the real SDK client pointed at the emulator. Retries are off so every error the
 // emulator returns reaches the test.
 func asClient(url, region string) *autoscaling.Client {
 	return autoscaling.New(autoscaling.Options{
+		Region:       region,
+		BaseEndpoint: aws.String(url),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		Retryer:      aws.NopRetryer{},
+	})
+}
+
+// ec2Client is the real EC2 SDK client pointed at the emulator, retries off like asClient's.
+func ec2Client(url, region string) *ec2.Client {
+	return ec2.New(ec2.Options{
 		Region:       region,
 		BaseEndpoint: aws.String(url),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),

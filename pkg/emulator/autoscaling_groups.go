@@ -1,12 +1,15 @@
 package emulator
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 )
 
 // groupSpec is what CreateAutoScalingGroup and UpdateAutoScalingGroup share, as sent (nil or empty
@@ -33,43 +36,33 @@ type groupSpec struct {
 }
 
 // readGroupSpec reads and checks the parameters Create and Update share.
-func readGroupSpec(q queryArgs) groupSpec {
+func readGroupSpec(q wire.Args) groupSpec {
 	s := groupSpec{
-		minSize:                q.optInt("MinSize"),
-		maxSize:                q.optInt("MaxSize"),
-		desiredCapacity:        q.optInt("DesiredCapacity"),
-		defaultCooldown:        q.optInt("DefaultCooldown"),
-		zones:                  q.list("AvailabilityZones"),
-		vpcZoneIdentifier:      q.optStr("VPCZoneIdentifier"),
+		minSize:                q.OptInt("MinSize"),
+		maxSize:                q.OptInt("MaxSize"),
+		desiredCapacity:        q.OptInt("DesiredCapacity"),
+		defaultCooldown:        q.OptInt("DefaultCooldown"),
+		zones:                  q.List("AvailabilityZones"),
+		vpcZoneIdentifier:      q.OptStr("VPCZoneIdentifier"),
 		healthCheckType:        optString(q, "HealthCheckType", 32),
-		healthCheckGracePeriod: q.optInt("HealthCheckGracePeriod"),
-		placementGroup:         q.optStr("PlacementGroup"),
-		terminationPolicies:    q.list("TerminationPolicies"),
-		newInstancesProtected:  q.optBool("NewInstancesProtectedFromScaleIn"),
+		healthCheckGracePeriod: q.OptInt("HealthCheckGracePeriod"),
+		placementGroup:         q.OptStr("PlacementGroup"),
+		terminationPolicies:    q.List("TerminationPolicies"),
+		newInstancesProtected:  q.OptBool("NewInstancesProtectedFromScaleIn"),
 		serviceLinkedRoleARN:   optString(q, "ServiceLinkedRoleARN", 1600),
-		maxInstanceLifetime:    q.optInt("MaxInstanceLifetime"),
-		capacityRebalance:      q.optBool("CapacityRebalance"),
-		defaultInstanceWarmup:  q.optInt("DefaultInstanceWarmup"),
+		maxInstanceLifetime:    q.OptInt("MaxInstanceLifetime"),
+		capacityRebalance:      q.OptBool("CapacityRebalance"),
+		defaultInstanceWarmup:  q.OptInt("DefaultInstanceWarmup"),
 		desiredCapacityType:    optString(q, "DesiredCapacityType", 255),
-		context:                q.optStr("Context"),
+		context:                q.OptStr("Context"),
 	}
-	if v := q.optStr("LaunchConfigurationName"); v != nil {
+	if v := q.OptStr("LaunchConfigurationName"); v != nil {
 		checkString(q, "LaunchConfigurationName", *v, 1, 255)
 		s.launchConfigurationName = v
 	}
-	if q.has("LaunchTemplate") {
-		lt := q.sub("LaunchTemplate")
-		s.launchTemplate = &launchTemplateSpec{
-			LaunchTemplateID:   optString(lt, "LaunchTemplateId", 255),
-			LaunchTemplateName: optString(lt, "LaunchTemplateName", 128),
-			Version:            optString(lt, "Version", 255),
-		}
-		if (s.launchTemplate.LaunchTemplateID == "") == (s.launchTemplate.LaunchTemplateName == "") {
-			q.fail(validationError("Valid requests must contain either launchTemplateId or launchTemplateName in LaunchTemplate, but not both."))
-		}
-	}
-	if q.has("MixedInstancesPolicy") {
-		q.fail(validationError("MixedInstancesPolicy is not supported by the emulator; use LaunchConfigurationName or LaunchTemplate."))
+	s.launchTemplate = readTemplateSpec(q)
+	if q.Has("MixedInstancesPolicy") {
+		q.Fail(validationError("MixedInstancesPolicy is not supported by the emulator; use LaunchConfigurationName or LaunchTemplate."))
 	}
 	for _, p := range []struct {
 		name string
@@ -78,7 +71,7 @@ func readGroupSpec(q queryArgs) groupSpec {
 		checkRange(q, p.name, p.v, 0, 1<<31-1)
 	}
 	if s.maxInstanceLifetime != nil && *s.maxInstanceLifetime != 0 && (*s.maxInstanceLifetime < 86400 || *s.maxInstanceLifetime > 31536000) {
-		q.fail(validationError("The maximum instance lifetime must be 0 or between 86400 and 31536000 seconds (1 to 365 days)."))
+		q.Fail(validationError("The maximum instance lifetime must be 0 or between 86400 and 31536000 seconds (1 to 365 days)."))
 	}
 	if s.vpcZoneIdentifier != nil && *s.vpcZoneIdentifier != "" {
 		checkString(q, "VPCZoneIdentifier", *s.vpcZoneIdentifier, 1, 5000)
@@ -90,10 +83,74 @@ func readGroupSpec(q queryArgs) groupSpec {
 	checkEnum(q, "DesiredCapacityType", s.desiredCapacityType, "units", "vcpu", "memory-mib")
 	for _, p := range s.terminationPolicies {
 		if !slices.Contains(terminationPolicyTypes, p) && !strings.HasPrefix(p, "arn:aws:lambda:") {
-			q.fail(validationError("Termination policy %s is not valid: use one of %s, or a Lambda function ARN.", p, strings.Join(terminationPolicyTypes, ", ")))
+			q.Fail(validationError("Termination policy %s is not valid: use one of %s, or a Lambda function ARN.", p, strings.Join(terminationPolicyTypes, ", ")))
 		}
 	}
 	return s
+}
+
+// readTemplateSpec reads a LaunchTemplate parameter (a group's, or an instance refresh's desired
+// configuration's); nil when it was not sent.
+func readTemplateSpec(q wire.Args) *launchTemplateSpec {
+	if !q.Has("LaunchTemplate") {
+		return nil
+	}
+	lt := q.Sub("LaunchTemplate")
+	spec := &launchTemplateSpec{
+		LaunchTemplateID:   optString(lt, "LaunchTemplateId", 255),
+		LaunchTemplateName: optString(lt, "LaunchTemplateName", 128),
+		Version:            optString(lt, "Version", 255),
+	}
+	if (spec.LaunchTemplateID == "") == (spec.LaunchTemplateName == "") {
+		// AWS's words, for neither and for both alike.
+		q.Fail(validationError("Valid requests must contain either launchTemplateId or LaunchTemplateName"))
+	}
+	return spec
+}
+
+// checkLaunchSource checks the launch configuration or template a Create or Update names, as Auto
+// Scaling does then: it must exist, and so must a template version given by number; $Latest and
+// $Default are resolved only when instances launch. A template is kept with both its id and name,
+// and the version as given ($Default when none is).
+func (rs *regionState) checkLaunchSource(spec *groupSpec) *APIError {
+	if spec.launchConfigurationName != nil {
+		if _, ok := rs.as.LaunchConfigs[*spec.launchConfigurationName]; !ok {
+			return validationError("Launch configuration name not found - Launch configuration %s not found", *spec.launchConfigurationName)
+		}
+	}
+	if spec.launchTemplate != nil {
+		lt, err := rs.checkTemplate(spec.launchTemplate)
+		if err != nil {
+			return err
+		}
+		spec.launchTemplate = lt
+	}
+	return nil
+}
+
+// checkTemplate checks a LaunchTemplate specification (a group's, or an instance refresh's
+// desired configuration) and completes it. Auto Scaling relays EC2's reason after its own
+// sentence.
+func (rs *regionState) checkTemplate(spec *launchTemplateSpec) (*launchTemplateSpec, *APIError) {
+	invalid := func(reason string) *APIError {
+		return validationError("You must use a valid fully-formed launch template. %s", reason)
+	}
+	lt, err := rs.ec2.findTemplate(spec.LaunchTemplateID, spec.LaunchTemplateName)
+	if err != nil {
+		return nil, invalid(err.Message)
+	}
+	v, ok := lt.resolve(spec.Version)
+	switch {
+	case !ok:
+		return nil, invalid(fmt.Sprintf("The version %q is not valid: use a version number, %s or %s.", truncate(spec.Version, 64), versionLatest, versionDefault))
+	case v == nil:
+		return nil, invalid(versionNotFound(lt, spec.Version).Message)
+	}
+	out := &launchTemplateSpec{LaunchTemplateID: lt.ID, LaunchTemplateName: lt.Name, Version: spec.Version}
+	if out.Version == "" {
+		out.Version = versionDefault
+	}
+	return out, nil
 }
 
 var (
@@ -149,20 +206,20 @@ func checkBounds(min, max, desired int) *APIError {
 }
 
 // readTags reads Tags.member.N of CreateAutoScalingGroup and CreateOrUpdateTags.
-func readTags(q queryArgs) []tagSpec {
+func readTags(q wire.Args) []tagSpec {
 	var out []tagSpec
-	for _, m := range q.members("Tags") {
+	for _, m := range q.Members("Tags") {
 		t := tagSpec{
-			resourceID:   m.str("ResourceId"),
-			resourceType: m.str("ResourceType"),
+			resourceID:   m.Str("ResourceId"),
+			resourceType: m.Str("ResourceType"),
 			tag: tag{
 				Key:               reqString(m, "Key", 128),
-				Value:             m.str("Value"),
-				PropagateAtLaunch: boolOr(m.optBool("PropagateAtLaunch"), false),
+				Value:             m.Str("Value"),
+				PropagateAtLaunch: boolOr(m.OptBool("PropagateAtLaunch"), false),
 			},
 		}
 		if len([]rune(t.tag.Value)) > 256 {
-			m.fail(validationError("1 validation error detected: Value at 'tags.member.value' failed to satisfy constraint: Member must have length less than or equal to 256"))
+			m.Fail(validationError("1 validation error detected: Value at 'tags.member.value' failed to satisfy constraint: Member must have length less than or equal to 256"))
 		}
 		checkEnum(m, "ResourceType", t.resourceType, "auto-scaling-group")
 		out = append(out, t)
@@ -202,29 +259,27 @@ func (e *Emulator) defaultServiceLinkedRole() string {
 	return "arn:aws:iam::" + e.opts.AccountID + ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
 }
 
-func (e *Emulator) createAutoScalingGroup(rs *regionState, q queryArgs, now time.Time) (any, *APIError) {
+func (e *Emulator) createAutoScalingGroup(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
 	name := reqString(q, "AutoScalingGroupName", 255)
 	spec := readGroupSpec(q)
 	tags := readTags(q)
-	if q.optStr("InstanceId") != nil {
-		q.fail(validationError("Creating a group from InstanceId is not supported by the emulator; use LaunchConfigurationName or LaunchTemplate."))
+	if q.OptStr("InstanceId") != nil {
+		q.Fail(validationError("Creating a group from InstanceId is not supported by the emulator; use LaunchConfigurationName or LaunchTemplate."))
 	}
 	if spec.minSize == nil {
-		q.fail(memberNull("MinSize"))
+		q.Fail(memberNull("MinSize"))
 	}
 	if spec.maxSize == nil {
-		q.fail(memberNull("MaxSize"))
+		q.Fail(memberNull("MaxSize"))
 	}
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	if (spec.launchConfigurationName == nil) == (spec.launchTemplate == nil) {
 		return nil, validationError("Valid requests must contain either LaunchTemplate, LaunchConfigurationName, InstanceId or MixedInstancesPolicy parameter.")
 	}
-	if spec.launchConfigurationName != nil {
-		if _, ok := rs.as.LaunchConfigs[*spec.launchConfigurationName]; !ok {
-			return nil, validationError("Launch configuration name not found - Launch configuration %s not found", *spec.launchConfigurationName)
-		}
+	if err := rs.checkLaunchSource(&spec); err != nil {
+		return nil, err
 	}
 	desired := intOr(spec.desiredCapacity, *spec.minSize)
 	if err := checkBounds(*spec.minSize, *spec.maxSize, desired); err != nil {
@@ -247,42 +302,11 @@ func (e *Emulator) createAutoScalingGroup(rs *regionState, q queryArgs, now time
 		}
 	}
 
-	g := &asGroup{
-		Name:                             name,
-		ARN:                              e.arn(rs, "autoScalingGroup:"+uuid()+":autoScalingGroupName/"+name),
-		LaunchConfigurationName:          deref(spec.launchConfigurationName),
-		LaunchTemplate:                   spec.launchTemplate,
-		MinSize:                          *spec.minSize,
-		MaxSize:                          *spec.maxSize,
-		DefaultCooldown:                  intOr(spec.defaultCooldown, 300),
-		AvailabilityZones:                zones,
-		Subnets:                          subnets,
-		HealthCheckType:                  "EC2",
-		HealthCheckGracePeriod:           intOr(spec.healthCheckGracePeriod, 0),
-		Created:                          now,
-		PlacementGroup:                   deref(spec.placementGroup),
-		TerminationPolicies:              []string{"Default"},
-		NewInstancesProtectedFromScaleIn: boolOr(spec.newInstancesProtected, false),
-		ServiceLinkedRoleARN:             e.defaultServiceLinkedRole(),
-		MaxInstanceLifetime:              spec.maxInstanceLifetime,
-		CapacityRebalance:                boolOr(spec.capacityRebalance, false),
-		DefaultInstanceWarmup:            spec.defaultInstanceWarmup,
-		DesiredCapacityType:              spec.desiredCapacityType,
-		Context:                          deref(spec.context),
-	}
-	if spec.healthCheckType != "" {
-		g.HealthCheckType = spec.healthCheckType
-	}
-	if len(spec.terminationPolicies) > 0 {
-		g.TerminationPolicies = spec.terminationPolicies
-	}
-	if spec.serviceLinkedRoleARN != "" {
-		g.ServiceLinkedRoleARN = spec.serviceLinkedRoleARN
-	}
-	for _, lb := range q.list("LoadBalancerNames") {
+	g := e.newGroup(rs, name, spec, zones, subnets, now)
+	for _, lb := range q.List("LoadBalancerNames") {
 		g.LoadBalancers = attach(g.LoadBalancers, lb)
 	}
-	for _, tg := range q.list("TargetGroupARNs") {
+	for _, tg := range q.List("TargetGroupARNs") {
 		g.TargetGroups = attach(g.TargetGroups, tg)
 	}
 	plain := make([]tag, 0, len(tags))
@@ -301,6 +325,38 @@ func (e *Emulator) createAutoScalingGroup(rs *regionState, q queryArgs, now time
 	return nil, nil
 }
 
+// newGroup is a group as CreateAutoScalingGroup makes it from spec, with AWS's defaults for what
+// spec leaves out; its capacity is still zero.
+func (e *Emulator) newGroup(rs *regionState, name string, spec groupSpec, zones, subnets []string, now time.Time) *asGroup {
+	g := &asGroup{
+		Name:                             name,
+		ARN:                              e.arn(rs, "autoScalingGroup:"+uuid()+":autoScalingGroupName/"+name),
+		LaunchConfigurationName:          deref(spec.launchConfigurationName),
+		LaunchTemplate:                   spec.launchTemplate,
+		MinSize:                          *spec.minSize,
+		MaxSize:                          *spec.maxSize,
+		DefaultCooldown:                  intOr(spec.defaultCooldown, 300),
+		AvailabilityZones:                zones,
+		Subnets:                          subnets,
+		HealthCheckType:                  cmp.Or(spec.healthCheckType, "EC2"),
+		HealthCheckGracePeriod:           intOr(spec.healthCheckGracePeriod, 0),
+		Created:                          now,
+		PlacementGroup:                   deref(spec.placementGroup),
+		TerminationPolicies:              []string{"Default"},
+		NewInstancesProtectedFromScaleIn: boolOr(spec.newInstancesProtected, false),
+		ServiceLinkedRoleARN:             cmp.Or(spec.serviceLinkedRoleARN, e.defaultServiceLinkedRole()),
+		MaxInstanceLifetime:              spec.maxInstanceLifetime,
+		CapacityRebalance:                boolOr(spec.capacityRebalance, false),
+		DefaultInstanceWarmup:            spec.defaultInstanceWarmup,
+		DesiredCapacityType:              spec.desiredCapacityType,
+		Context:                          deref(spec.context),
+	}
+	if len(spec.terminationPolicies) > 0 {
+		g.TerminationPolicies = spec.terminationPolicies
+	}
+	return g
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return ""
@@ -308,10 +364,10 @@ func deref(s *string) string {
 	return *s
 }
 
-func (e *Emulator) updateAutoScalingGroup(rs *regionState, q queryArgs, now time.Time) (any, *APIError) {
+func (e *Emulator) updateAutoScalingGroup(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
 	name := reqString(q, "AutoScalingGroupName", 255)
 	spec := readGroupSpec(q)
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	g, err := rs.lookupGroup(name)
@@ -324,10 +380,8 @@ func (e *Emulator) updateAutoScalingGroup(rs *regionState, q queryArgs, now time
 	if spec.launchConfigurationName != nil && spec.launchTemplate != nil {
 		return nil, validationError("Valid requests must contain either LaunchTemplate, LaunchConfigurationName or MixedInstancesPolicy parameter, not more than one.")
 	}
-	if spec.launchConfigurationName != nil {
-		if _, ok := rs.as.LaunchConfigs[*spec.launchConfigurationName]; !ok {
-			return nil, validationError("Launch configuration name not found - Launch configuration %s not found", *spec.launchConfigurationName)
-		}
+	if err := rs.checkLaunchSource(&spec); err != nil {
+		return nil, err
 	}
 	lo, hi := intOr(spec.minSize, g.MinSize), intOr(spec.maxSize, g.MaxSize)
 	desired := g.DesiredCapacity
@@ -347,6 +401,22 @@ func (e *Emulator) updateAutoScalingGroup(rs *regionState, q queryArgs, now time
 		}
 	}
 
+	g.apply(spec, zones, subnets)
+
+	old := g.DesiredCapacity
+	g.MinSize, g.MaxSize, g.DesiredCapacity = lo, hi, desired
+	trigger := ""
+	if desired != old {
+		trigger = fmt.Sprintf("At %s a user request update of AutoScalingGroup constraints to min: %d, max: %d, desired: %d changing the desired capacity %s.",
+			isoSeconds(now), lo, hi, desired, fromTo(old, desired))
+	}
+	e.reconcile(rs, g, now, trigger, g.DefaultCooldown)
+	return nil, nil
+}
+
+// apply changes what spec sends (UpdateAutoScalingGroup), leaving the rest; the capacity is the
+// caller's.
+func (g *asGroup) apply(spec groupSpec, zones, subnets []string) {
 	if spec.launchConfigurationName != nil {
 		g.LaunchConfigurationName, g.LaunchTemplate = *spec.launchConfigurationName, nil
 	}
@@ -384,22 +454,12 @@ func (e *Emulator) updateAutoScalingGroup(rs *regionState, q queryArgs, now time
 	if spec.context != nil {
 		g.Context = *spec.context
 	}
-
-	old := g.DesiredCapacity
-	g.MinSize, g.MaxSize, g.DesiredCapacity = lo, hi, desired
-	trigger := ""
-	if desired != old {
-		trigger = fmt.Sprintf("At %s a user request update of AutoScalingGroup constraints to min: %d, max: %d, desired: %d changing the desired capacity %s.",
-			isoSeconds(now), lo, hi, desired, fromTo(old, desired))
-	}
-	e.reconcile(rs, g, now, trigger, g.DefaultCooldown)
-	return nil, nil
 }
 
-func (e *Emulator) deleteAutoScalingGroup(rs *regionState, q queryArgs, now time.Time) (any, *APIError) {
+func (e *Emulator) deleteAutoScalingGroup(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
 	name := reqString(q, "AutoScalingGroupName", 255)
-	force := boolOr(q.optBool("ForceDelete"), false)
-	if err := q.err(); err != nil {
+	force := boolOr(q.OptBool("ForceDelete"), false)
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	g, err := rs.lookupGroup(name)
@@ -436,14 +496,14 @@ func (e *Emulator) deleteAutoScalingGroup(rs *regionState, q queryArgs, now time
 	return nil, nil
 }
 
-func (e *Emulator) setDesiredCapacity(rs *regionState, q queryArgs, now time.Time) (any, *APIError) {
+func (e *Emulator) setDesiredCapacity(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
 	name := reqString(q, "AutoScalingGroupName", 255)
-	desired := q.optInt("DesiredCapacity")
-	honor := boolOr(q.optBool("HonorCooldown"), false)
+	desired := q.OptInt("DesiredCapacity")
+	honor := boolOr(q.OptBool("HonorCooldown"), false)
 	if desired == nil {
-		q.fail(memberNull("DesiredCapacity"))
+		q.Fail(memberNull("DesiredCapacity"))
 	}
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	g, err := rs.lookupGroup(name)
@@ -472,12 +532,12 @@ func (e *Emulator) setDesiredCapacity(rs *regionState, q queryArgs, now time.Tim
 	return nil, nil
 }
 
-func (e *Emulator) describeAutoScalingGroups(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
-	names := q.list("AutoScalingGroupNames")
-	includeInstances := boolOr(q.optBool("IncludeInstances"), true)
+func (e *Emulator) describeAutoScalingGroups(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
+	names := q.List("AutoScalingGroupNames")
+	includeInstances := boolOr(q.OptBool("IncludeInstances"), true)
 	max := maxRecords(q, 50, 100)
 	filters := readFilters(q)
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	for _, f := range filters {
@@ -494,14 +554,14 @@ func (e *Emulator) describeAutoScalingGroups(rs *regionState, q queryArgs, _ tim
 			groups = append(groups, g)
 		}
 	}
-	page, next, err := paginate(groups, func(g *asGroup) string { return g.Name }, true, q.str("NextToken"), max)
+	page, next, err := paginate(groups, func(g *asGroup) string { return g.Name }, true, q.Str("NextToken"), max)
 	if err != nil {
 		return nil, err
 	}
 	out := struct {
-		AutoScalingGroups xmlList[groupXML] `xml:"AutoScalingGroups"`
-		NextToken         string            `xml:"NextToken,omitempty"`
-	}{AutoScalingGroups: xmlList[groupXML]{}, NextToken: next}
+		AutoScalingGroups wire.List[groupXML] `xml:"AutoScalingGroups"`
+		NextToken         string              `xml:"NextToken,omitempty"`
+	}{AutoScalingGroups: wire.List[groupXML]{}, NextToken: next}
 	for _, g := range page {
 		out.AutoScalingGroups = append(out.AutoScalingGroups, e.groupToXML(g, includeInstances))
 	}
@@ -513,10 +573,10 @@ type filter struct {
 	values []string
 }
 
-func readFilters(q queryArgs) []filter {
+func readFilters(q wire.Args) []filter {
 	var out []filter
-	for _, m := range q.members("Filters") {
-		out = append(out, filter{name: reqString(m, "Name", 0), values: m.list("Values")})
+	for _, m := range q.Members("Filters") {
+		out = append(out, filter{name: reqString(m, "Name", 0), values: m.List("Values")})
 	}
 	return out
 }
@@ -527,10 +587,10 @@ func groupMatches(g *asGroup, filters []filter) bool {
 	for _, f := range filters {
 		ok := false
 		for _, t := range g.Tags {
-			switch {
-			case f.name == "tag-key":
+			switch f.name {
+			case "tag-key":
 				ok = ok || slices.Contains(f.values, t.Key)
-			case f.name == "tag-value":
+			case "tag-value":
 				ok = ok || slices.Contains(f.values, t.Value)
 			default:
 				ok = ok || (t.Key == strings.TrimPrefix(f.name, "tag:") && slices.Contains(f.values, t.Value))
@@ -543,10 +603,10 @@ func groupMatches(g *asGroup, filters []filter) bool {
 	return true
 }
 
-func (e *Emulator) describeAutoScalingInstances(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
-	ids := q.list("InstanceIds")
+func (e *Emulator) describeAutoScalingInstances(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
+	ids := q.List("InstanceIds")
 	max := maxRecords(q, 50, 50)
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	type pair struct {
@@ -562,14 +622,14 @@ func (e *Emulator) describeAutoScalingInstances(rs *regionState, q queryArgs, _ 
 		}
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].in.ID < all[j].in.ID })
-	page, next, err := paginate(all, func(p pair) string { return p.in.ID }, true, q.str("NextToken"), max)
+	page, next, err := paginate(all, func(p pair) string { return p.in.ID }, true, q.Str("NextToken"), max)
 	if err != nil {
 		return nil, err
 	}
 	out := struct {
-		AutoScalingInstances xmlList[instanceDetailsXML] `xml:"AutoScalingInstances"`
-		NextToken            string                      `xml:"NextToken,omitempty"`
-	}{AutoScalingInstances: xmlList[instanceDetailsXML]{}, NextToken: next}
+		AutoScalingInstances wire.List[instanceDetailsXML] `xml:"AutoScalingInstances"`
+		NextToken            string                        `xml:"NextToken,omitempty"`
+	}{AutoScalingInstances: wire.List[instanceDetailsXML]{}, NextToken: next}
 	for _, p := range page {
 		d := instanceDetailsXML{AutoScalingGroupName: p.g.Name, instanceXML: instanceToXML(p.in)}
 		// AWS's quirk: this action spells health HEALTHY/UNHEALTHY, unlike DescribeAutoScalingGroups.
@@ -584,12 +644,12 @@ func instanceNotFound(id string) *APIError {
 	return validationError("Instance Id not found - No managed instance found for instance ID: %s", id)
 }
 
-func (e *Emulator) setInstanceHealth(rs *regionState, q queryArgs, now time.Time) (any, *APIError) {
+func (e *Emulator) setInstanceHealth(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
 	id := reqString(q, "InstanceId", 19)
 	status := reqString(q, "HealthStatus", 32)
-	respectGrace := boolOr(q.optBool("ShouldRespectGracePeriod"), true)
+	respectGrace := boolOr(q.OptBool("ShouldRespectGracePeriod"), true)
 	checkEnum(q, "HealthStatus", status, healthHealthy, healthUnhealthy)
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	g, in := rs.findInstance(id)
@@ -607,20 +667,20 @@ func (e *Emulator) setInstanceHealth(rs *regionState, q queryArgs, now time.Time
 	return nil, nil
 }
 
-func (e *Emulator) setInstanceProtection(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
-	ids := q.list("InstanceIds")
+func (e *Emulator) setInstanceProtection(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
+	ids := q.List("InstanceIds")
 	name := reqString(q, "AutoScalingGroupName", 255)
-	protect := q.optBool("ProtectedFromScaleIn")
+	protect := q.OptBool("ProtectedFromScaleIn")
 	if protect == nil {
-		q.fail(memberNull("ProtectedFromScaleIn"))
+		q.Fail(memberNull("ProtectedFromScaleIn"))
 	}
 	if len(ids) == 0 {
-		q.fail(memberNull("InstanceIds"))
+		q.Fail(memberNull("InstanceIds"))
 	}
 	if len(ids) > 50 {
-		q.fail(validationError("1 validation error detected: Value at 'instanceIds' failed to satisfy constraint: Member must have length less than or equal to 50"))
+		q.Fail(validationError("1 validation error detected: Value at 'instanceIds' failed to satisfy constraint: Member must have length less than or equal to 50"))
 	}
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	g, err := rs.lookupGroup(name)
@@ -641,13 +701,13 @@ func (e *Emulator) setInstanceProtection(rs *regionState, q queryArgs, _ time.Ti
 	return struct{}{}, nil
 }
 
-func (e *Emulator) terminateInstanceInAutoScalingGroup(rs *regionState, q queryArgs, now time.Time) (any, *APIError) {
+func (e *Emulator) terminateInstanceInAutoScalingGroup(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
 	id := reqString(q, "InstanceId", 19)
-	decrement := q.optBool("ShouldDecrementDesiredCapacity")
+	decrement := q.OptBool("ShouldDecrementDesiredCapacity")
 	if decrement == nil {
-		q.fail(memberNull("ShouldDecrementDesiredCapacity"))
+		q.Fail(memberNull("ShouldDecrementDesiredCapacity"))
 	}
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	g, in := rs.findInstance(id)

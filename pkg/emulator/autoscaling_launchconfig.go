@@ -2,27 +2,29 @@ package emulator
 
 import (
 	"time"
+
+	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 )
 
 type launchConfigXML struct {
-	LaunchConfigurationName      string                      `xml:"LaunchConfigurationName"`
-	LaunchConfigurationARN       string                      `xml:"LaunchConfigurationARN"`
-	ImageID                      string                      `xml:"ImageId"`
-	KeyName                      string                      `xml:"KeyName"`
-	SecurityGroups               xmlList[string]             `xml:"SecurityGroups"`
-	ClassicLinkVPCID             string                      `xml:"ClassicLinkVPCId,omitempty"`
-	ClassicLinkVPCSecurityGroups xmlList[string]             `xml:"ClassicLinkVPCSecurityGroups"`
-	UserData                     string                      `xml:"UserData"`
-	InstanceType                 string                      `xml:"InstanceType"`
-	KernelID                     string                      `xml:"KernelId"`
-	RamdiskID                    string                      `xml:"RamdiskId"`
-	BlockDeviceMappings          xmlList[blockDeviceMapping] `xml:"BlockDeviceMappings"`
+	LaunchConfigurationName      string                        `xml:"LaunchConfigurationName"`
+	LaunchConfigurationARN       string                        `xml:"LaunchConfigurationARN"`
+	ImageID                      string                        `xml:"ImageId"`
+	KeyName                      string                        `xml:"KeyName"`
+	SecurityGroups               wire.List[string]             `xml:"SecurityGroups"`
+	ClassicLinkVPCID             string                        `xml:"ClassicLinkVPCId,omitempty"`
+	ClassicLinkVPCSecurityGroups wire.List[string]             `xml:"ClassicLinkVPCSecurityGroups"`
+	UserData                     string                        `xml:"UserData"`
+	InstanceType                 string                        `xml:"InstanceType"`
+	KernelID                     string                        `xml:"KernelId"`
+	RamdiskID                    string                        `xml:"RamdiskId"`
+	BlockDeviceMappings          wire.List[blockDeviceMapping] `xml:"BlockDeviceMappings"`
 	InstanceMonitoring           struct {
 		Enabled bool `xml:"Enabled"`
 	} `xml:"InstanceMonitoring"`
 	SpotPrice                string                `xml:"SpotPrice,omitempty"`
 	IamInstanceProfile       string                `xml:"IamInstanceProfile,omitempty"`
-	CreatedTime              awsTime               `xml:"CreatedTime"`
+	CreatedTime              wire.Time             `xml:"CreatedTime"`
 	EbsOptimized             bool                  `xml:"EbsOptimized"`
 	AssociatePublicIPAddress *bool                 `xml:"AssociatePublicIpAddress,omitempty"`
 	PlacementTenancy         string                `xml:"PlacementTenancy,omitempty"`
@@ -45,7 +47,7 @@ func (lc *launchConfig) toXML() launchConfigXML {
 		BlockDeviceMappings:          lc.BlockDeviceMappings,
 		SpotPrice:                    lc.SpotPrice,
 		IamInstanceProfile:           lc.IamInstanceProfile,
-		CreatedTime:                  awsTime(lc.Created),
+		CreatedTime:                  wire.Time(lc.Created),
 		EbsOptimized:                 boolOr(lc.EbsOptimized, false),
 		AssociatePublicIPAddress:     lc.AssociatePublicIPAddress,
 		PlacementTenancy:             lc.PlacementTenancy,
@@ -56,46 +58,60 @@ func (lc *launchConfig) toXML() launchConfigXML {
 	return x
 }
 
-func (e *Emulator) createLaunchConfiguration(rs *regionState, q queryArgs, now time.Time) (any, *APIError) {
+// SetDenyLaunchConfigurations changes whether the account may create launch configurations (see
+// Options.DenyLaunchConfigurations), from the next request on.
+func (e *Emulator) SetDenyLaunchConfigurations(deny bool) { e.denyLCs.Store(deny) }
+
+// errLaunchConfigurationsDenied is AWS's answer to CreateLaunchConfiguration in an account that may
+// not create them, code, status and message as observed from AWS
+// (hashicorp/terraform-provider-aws#42068).
+func errLaunchConfigurationsDenied() *APIError {
+	return senderError("UnsupportedOperation", "The Launch Configuration creation operation is not available in your account. Use launch templates to create configuration templates for your Auto Scaling groups.")
+}
+
+func (e *Emulator) createLaunchConfiguration(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
+	if e.denyLCs.Load() {
+		return nil, errLaunchConfigurationsDenied()
+	}
 	lc := &launchConfig{
 		Name:                         reqString(q, "LaunchConfigurationName", 255),
 		ImageID:                      optString(q, "ImageId", 255),
 		KeyName:                      optString(q, "KeyName", 255),
-		SecurityGroups:               q.list("SecurityGroups"),
+		SecurityGroups:               q.List("SecurityGroups"),
 		ClassicLinkVPCID:             optString(q, "ClassicLinkVPCId", 255),
-		ClassicLinkVPCSecurityGroups: q.list("ClassicLinkVPCSecurityGroups"),
-		UserData:                     q.str("UserData"),
+		ClassicLinkVPCSecurityGroups: q.List("ClassicLinkVPCSecurityGroups"),
+		UserData:                     q.Str("UserData"),
 		InstanceType:                 optString(q, "InstanceType", 255),
 		KernelID:                     optString(q, "KernelId", 255),
 		RamdiskID:                    optString(q, "RamdiskId", 255),
 		SpotPrice:                    optString(q, "SpotPrice", 255),
 		IamInstanceProfile:           optString(q, "IamInstanceProfile", 1600),
-		EbsOptimized:                 q.optBool("EbsOptimized"),
-		AssociatePublicIPAddress:     q.optBool("AssociatePublicIpAddress"),
+		EbsOptimized:                 q.OptBool("EbsOptimized"),
+		AssociatePublicIPAddress:     q.OptBool("AssociatePublicIpAddress"),
 		PlacementTenancy:             optString(q, "PlacementTenancy", 64),
 		Created:                      now,
 	}
 	if len(lc.UserData) > 21847 {
-		q.fail(validationError("1 validation error detected: Value at 'userData' failed to satisfy constraint: Member must have length less than or equal to 21847"))
+		q.Fail(validationError("1 validation error detected: Value at 'userData' failed to satisfy constraint: Member must have length less than or equal to 21847"))
 	}
 	checkEnum(q, "PlacementTenancy", lc.PlacementTenancy, "default", "dedicated")
-	if q.has("InstanceMonitoring") {
-		lc.InstanceMonitoring = q.sub("InstanceMonitoring").optBool("Enabled")
+	if q.Has("InstanceMonitoring") {
+		lc.InstanceMonitoring = q.Sub("InstanceMonitoring").OptBool("Enabled")
 	}
 	lc.BlockDeviceMappings = readBlockDeviceMappings(q)
-	if q.has("MetadataOptions") {
-		m := q.sub("MetadataOptions")
+	if q.Has("MetadataOptions") {
+		m := q.Sub("MetadataOptions")
 		lc.MetadataOptions = &instanceMetadataOpts{
-			HTTPTokens:              m.str("HttpTokens"),
-			HTTPPutResponseHopLimit: m.optInt("HttpPutResponseHopLimit"),
-			HTTPEndpoint:            m.str("HttpEndpoint"),
+			HTTPTokens:              m.Str("HttpTokens"),
+			HTTPPutResponseHopLimit: m.OptInt("HttpPutResponseHopLimit"),
+			HTTPEndpoint:            m.Str("HttpEndpoint"),
 		}
 		checkEnum(q, "MetadataOptions.HttpTokens", lc.MetadataOptions.HTTPTokens, "optional", "required")
 		checkEnum(q, "MetadataOptions.HttpEndpoint", lc.MetadataOptions.HTTPEndpoint, "disabled", "enabled")
 		checkRange(q, "MetadataOptions.HttpPutResponseHopLimit", lc.MetadataOptions.HTTPPutResponseHopLimit, 1, 64)
 	}
 	instanceID := optString(q, "InstanceId", 19)
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 
@@ -138,24 +154,24 @@ func (e *Emulator) createLaunchConfiguration(rs *regionState, q queryArgs, now t
 }
 
 // readBlockDeviceMappings reads BlockDeviceMappings.member.N with AWS's per-field constraints.
-func readBlockDeviceMappings(q queryArgs) []blockDeviceMapping {
+func readBlockDeviceMappings(q wire.Args) []blockDeviceMapping {
 	var out []blockDeviceMapping
-	for _, m := range q.members("BlockDeviceMappings") {
+	for _, m := range q.Members("BlockDeviceMappings") {
 		bdm := blockDeviceMapping{
 			VirtualName: optString(m, "VirtualName", 255),
 			DeviceName:  reqString(m, "DeviceName", 255),
-			NoDevice:    m.optBool("NoDevice"),
+			NoDevice:    m.OptBool("NoDevice"),
 		}
-		if m.has("Ebs") {
-			eq := m.sub("Ebs")
+		if m.Has("Ebs") {
+			eq := m.Sub("Ebs")
 			bdm.Ebs = &ebs{
 				SnapshotID:          optString(eq, "SnapshotId", 255),
-				VolumeSize:          eq.optInt("VolumeSize"),
+				VolumeSize:          eq.OptInt("VolumeSize"),
 				VolumeType:          optString(eq, "VolumeType", 255),
-				DeleteOnTermination: eq.optBool("DeleteOnTermination"),
-				Iops:                eq.optInt("Iops"),
-				Encrypted:           eq.optBool("Encrypted"),
-				Throughput:          eq.optInt("Throughput"),
+				DeleteOnTermination: eq.OptBool("DeleteOnTermination"),
+				Iops:                eq.OptInt("Iops"),
+				Encrypted:           eq.OptBool("Encrypted"),
+				Throughput:          eq.OptInt("Throughput"),
 			}
 			checkRange(eq, "VolumeSize", bdm.Ebs.VolumeSize, 1, 16384)
 			checkRange(eq, "Iops", bdm.Ebs.Iops, 100, 20000)
@@ -167,10 +183,10 @@ func readBlockDeviceMappings(q queryArgs) []blockDeviceMapping {
 	return out
 }
 
-func (e *Emulator) describeLaunchConfigurations(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
-	names := q.list("LaunchConfigurationNames")
+func (e *Emulator) describeLaunchConfigurations(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
+	names := q.List("LaunchConfigurationNames")
 	max := maxRecords(q, 50, 100)
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	var lcs []*launchConfig
@@ -186,23 +202,23 @@ func (e *Emulator) describeLaunchConfigurations(rs *regionState, q queryArgs, _ 
 		}
 	}
 	sortBy(lcs, func(lc *launchConfig) string { return lc.Name })
-	page, next, err := paginate(lcs, func(lc *launchConfig) string { return lc.Name }, true, q.str("NextToken"), max)
+	page, next, err := paginate(lcs, func(lc *launchConfig) string { return lc.Name }, true, q.Str("NextToken"), max)
 	if err != nil {
 		return nil, err
 	}
 	out := struct {
-		LaunchConfigurations xmlList[launchConfigXML] `xml:"LaunchConfigurations"`
-		NextToken            string                   `xml:"NextToken,omitempty"`
-	}{LaunchConfigurations: xmlList[launchConfigXML]{}, NextToken: next}
+		LaunchConfigurations wire.List[launchConfigXML] `xml:"LaunchConfigurations"`
+		NextToken            string                     `xml:"NextToken,omitempty"`
+	}{LaunchConfigurations: wire.List[launchConfigXML]{}, NextToken: next}
 	for _, lc := range page {
 		out.LaunchConfigurations = append(out.LaunchConfigurations, lc.toXML())
 	}
 	return out, nil
 }
 
-func (e *Emulator) deleteLaunchConfiguration(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
+func (e *Emulator) deleteLaunchConfiguration(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
 	name := reqString(q, "LaunchConfigurationName", 255)
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	if _, ok := rs.as.LaunchConfigs[name]; !ok {

@@ -3,6 +3,8 @@ package emulator
 import (
 	"slices"
 	"time"
+
+	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 )
 
 // Attachment states as AWS reports them for load balancers and target groups.
@@ -62,23 +64,23 @@ func (e *Emulator) stepLoadBalancers(g *asGroup) {
 }
 
 // readAttachArgs reads the group and the names or ARNs to attach or detach (at most 10, as in AWS).
-func readAttachArgs(rs *regionState, q queryArgs, listParam string) (*asGroup, []string, *APIError) {
+func readAttachArgs(rs *regionState, q wire.Args, listParam string) (*asGroup, []string, *APIError) {
 	name := reqString(q, "AutoScalingGroupName", 255)
-	names := q.list(listParam)
+	names := q.List(listParam)
 	if len(names) == 0 {
-		q.fail(memberNull(listParam))
+		q.Fail(memberNull(listParam))
 	}
 	if len(names) > 10 {
-		q.fail(validationError("1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length less than or equal to 10", lowerFirst(listParam)))
+		q.Fail(validationError("1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have length less than or equal to 10", lowerFirst(listParam)))
 	}
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, nil, err
 	}
 	g, err := rs.lookupGroup(name)
 	return g, names, err
 }
 
-func (e *Emulator) attachLoadBalancers(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
+func (e *Emulator) attachLoadBalancers(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
 	g, names, err := readAttachArgs(rs, q, "LoadBalancerNames")
 	if err != nil {
 		return nil, err
@@ -89,7 +91,7 @@ func (e *Emulator) attachLoadBalancers(rs *regionState, q queryArgs, _ time.Time
 	return struct{}{}, nil
 }
 
-func (e *Emulator) detachLoadBalancers(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
+func (e *Emulator) detachLoadBalancers(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
 	g, names, err := readAttachArgs(rs, q, "LoadBalancerNames")
 	if err != nil {
 		return nil, err
@@ -98,7 +100,7 @@ func (e *Emulator) detachLoadBalancers(rs *regionState, q queryArgs, _ time.Time
 	return struct{}{}, nil
 }
 
-func (e *Emulator) attachLoadBalancerTargetGroups(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
+func (e *Emulator) attachLoadBalancerTargetGroups(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
 	g, arns, err := readAttachArgs(rs, q, "TargetGroupARNs")
 	if err != nil {
 		return nil, err
@@ -109,7 +111,7 @@ func (e *Emulator) attachLoadBalancerTargetGroups(rs *regionState, q queryArgs, 
 	return struct{}{}, nil
 }
 
-func (e *Emulator) detachLoadBalancerTargetGroups(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
+func (e *Emulator) detachLoadBalancerTargetGroups(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
 	g, arns, err := readAttachArgs(rs, q, "TargetGroupARNs")
 	if err != nil {
 		return nil, err
@@ -118,7 +120,7 @@ func (e *Emulator) detachLoadBalancerTargetGroups(rs *regionState, q queryArgs, 
 	return struct{}{}, nil
 }
 
-func (e *Emulator) describeLoadBalancers(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
+func (e *Emulator) describeLoadBalancers(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
 	page, next, err := describeAttachments(rs, q, func(g *asGroup) []attachment { return g.LoadBalancers })
 	if err != nil {
 		return nil, err
@@ -128,16 +130,16 @@ func (e *Emulator) describeLoadBalancers(rs *regionState, q queryArgs, _ time.Ti
 		State            string `xml:"State"`
 	}
 	out := struct {
-		LoadBalancers xmlList[state] `xml:"LoadBalancers"`
-		NextToken     string         `xml:"NextToken,omitempty"`
-	}{LoadBalancers: xmlList[state]{}, NextToken: next}
+		LoadBalancers wire.List[state] `xml:"LoadBalancers"`
+		NextToken     string           `xml:"NextToken,omitempty"`
+	}{LoadBalancers: wire.List[state]{}, NextToken: next}
 	for _, a := range page {
 		out.LoadBalancers = append(out.LoadBalancers, state{a.Name, a.State})
 	}
 	return out, nil
 }
 
-func (e *Emulator) describeLoadBalancerTargetGroups(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
+func (e *Emulator) describeLoadBalancerTargetGroups(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
 	page, next, err := describeAttachments(rs, q, func(g *asGroup) []attachment { return g.TargetGroups })
 	if err != nil {
 		return nil, err
@@ -147,9 +149,9 @@ func (e *Emulator) describeLoadBalancerTargetGroups(rs *regionState, q queryArgs
 		State                      string `xml:"State"`
 	}
 	out := struct {
-		LoadBalancerTargetGroups xmlList[state] `xml:"LoadBalancerTargetGroups"`
-		NextToken                string         `xml:"NextToken,omitempty"`
-	}{LoadBalancerTargetGroups: xmlList[state]{}, NextToken: next}
+		LoadBalancerTargetGroups wire.List[state] `xml:"LoadBalancerTargetGroups"`
+		NextToken                string           `xml:"NextToken,omitempty"`
+	}{LoadBalancerTargetGroups: wire.List[state]{}, NextToken: next}
 	for _, a := range page {
 		out.LoadBalancerTargetGroups = append(out.LoadBalancerTargetGroups, state{a.Name, a.State})
 	}
@@ -157,15 +159,15 @@ func (e *Emulator) describeLoadBalancerTargetGroups(rs *regionState, q queryArgs
 }
 
 // describeAttachments pages through one group's load balancers or target groups.
-func describeAttachments(rs *regionState, q queryArgs, list func(*asGroup) []attachment) ([]attachment, string, *APIError) {
+func describeAttachments(rs *regionState, q wire.Args, list func(*asGroup) []attachment) ([]attachment, string, *APIError) {
 	name := reqString(q, "AutoScalingGroupName", 255)
 	max := maxRecords(q, 100, 100)
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, "", err
 	}
 	g, err := rs.lookupGroup(name)
 	if err != nil {
 		return nil, "", err
 	}
-	return paginate(list(g), func(a attachment) string { return a.Name }, false, q.str("NextToken"), max)
+	return paginate(list(g), func(a attachment) string { return a.Name }, false, q.Str("NextToken"), max)
 }

@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"time"
+
+	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 )
 
 // autoScalingState is one region's Auto Scaling resources. Fields are exported for the state file
@@ -233,11 +235,11 @@ type predefinedMetric struct {
 }
 
 type customizedMetric struct {
-	MetricName string                   `xml:"MetricName,omitempty" json:"metricName,omitempty"`
-	Namespace  string                   `xml:"Namespace,omitempty" json:"namespace,omitempty"`
-	Dimensions xmlList[metricDimension] `xml:"Dimensions,omitempty" json:"dimensions,omitempty"`
-	Statistic  string                   `xml:"Statistic,omitempty" json:"statistic,omitempty"`
-	Unit       string                   `xml:"Unit,omitempty" json:"unit,omitempty"`
+	MetricName string                     `xml:"MetricName,omitempty" json:"metricName,omitempty"`
+	Namespace  string                     `xml:"Namespace,omitempty" json:"namespace,omitempty"`
+	Dimensions wire.List[metricDimension] `xml:"Dimensions,omitempty" json:"dimensions,omitempty"`
+	Statistic  string                     `xml:"Statistic,omitempty" json:"statistic,omitempty"`
+	Unit       string                     `xml:"Unit,omitempty" json:"unit,omitempty"`
 }
 
 type metricDimension struct {

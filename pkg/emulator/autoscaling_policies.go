@@ -7,27 +7,29 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 )
 
 // maxPoliciesPerGroup is AWS's limit on scaling policies per group.
 const maxPoliciesPerGroup = 50
 
 type policyXML struct {
-	AutoScalingGroupName        string                  `xml:"AutoScalingGroupName"`
-	PolicyName                  string                  `xml:"PolicyName"`
-	PolicyARN                   string                  `xml:"PolicyARN"`
-	PolicyType                  string                  `xml:"PolicyType"`
-	AdjustmentType              string                  `xml:"AdjustmentType,omitempty"`
-	MinAdjustmentStep           *int                    `xml:"MinAdjustmentStep,omitempty"`
-	MinAdjustmentMagnitude      *int                    `xml:"MinAdjustmentMagnitude,omitempty"`
-	ScalingAdjustment           *int                    `xml:"ScalingAdjustment,omitempty"`
-	Cooldown                    *int                    `xml:"Cooldown,omitempty"`
-	StepAdjustments             xmlList[stepAdjustment] `xml:"StepAdjustments"`
-	MetricAggregationType       string                  `xml:"MetricAggregationType,omitempty"`
-	EstimatedInstanceWarmup     *int                    `xml:"EstimatedInstanceWarmup,omitempty"`
-	Alarms                      xmlList[policyAlarmXML] `xml:"Alarms"`
-	TargetTrackingConfiguration *targetTrackingConfig   `xml:"TargetTrackingConfiguration,omitempty"`
-	Enabled                     bool                    `xml:"Enabled"`
+	AutoScalingGroupName        string                    `xml:"AutoScalingGroupName"`
+	PolicyName                  string                    `xml:"PolicyName"`
+	PolicyARN                   string                    `xml:"PolicyARN"`
+	PolicyType                  string                    `xml:"PolicyType"`
+	AdjustmentType              string                    `xml:"AdjustmentType,omitempty"`
+	MinAdjustmentStep           *int                      `xml:"MinAdjustmentStep,omitempty"`
+	MinAdjustmentMagnitude      *int                      `xml:"MinAdjustmentMagnitude,omitempty"`
+	ScalingAdjustment           *int                      `xml:"ScalingAdjustment,omitempty"`
+	Cooldown                    *int                      `xml:"Cooldown,omitempty"`
+	StepAdjustments             wire.List[stepAdjustment] `xml:"StepAdjustments"`
+	MetricAggregationType       string                    `xml:"MetricAggregationType,omitempty"`
+	EstimatedInstanceWarmup     *int                      `xml:"EstimatedInstanceWarmup,omitempty"`
+	Alarms                      wire.List[policyAlarmXML] `xml:"Alarms"`
+	TargetTrackingConfiguration *targetTrackingConfig     `xml:"TargetTrackingConfiguration,omitempty"`
+	Enabled                     bool                      `xml:"Enabled"`
 }
 
 type policyAlarmXML struct {
@@ -46,7 +48,7 @@ func (e *Emulator) policyToXML(rs *regionState, p *scalingPolicy) policyXML {
 		MinAdjustmentMagnitude:      p.MinAdjustmentMagnitude,
 		ScalingAdjustment:           p.ScalingAdjustment,
 		Cooldown:                    p.Cooldown,
-		StepAdjustments:             append(xmlList[stepAdjustment]{}, p.StepAdjustments...),
+		StepAdjustments:             append(wire.List[stepAdjustment]{}, p.StepAdjustments...),
 		MetricAggregationType:       p.MetricAggregationType,
 		EstimatedInstanceWarmup:     p.EstimatedInstanceWarmup,
 		Alarms:                      e.policyAlarms(rs, p.ARN),
@@ -55,19 +57,19 @@ func (e *Emulator) policyToXML(rs *regionState, p *scalingPolicy) policyXML {
 	}
 }
 
-func (e *Emulator) putScalingPolicy(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
+func (e *Emulator) putScalingPolicy(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
 	p := &scalingPolicy{
 		GroupName:               reqString(q, "AutoScalingGroupName", 255),
 		Name:                    reqString(q, "PolicyName", 255),
 		PolicyType:              optString(q, "PolicyType", 64),
 		AdjustmentType:          optString(q, "AdjustmentType", 255),
-		MinAdjustmentStep:       q.optInt("MinAdjustmentStep"),
-		MinAdjustmentMagnitude:  q.optInt("MinAdjustmentMagnitude"),
-		ScalingAdjustment:       q.optInt("ScalingAdjustment"),
-		Cooldown:                q.optInt("Cooldown"),
+		MinAdjustmentStep:       q.OptInt("MinAdjustmentStep"),
+		MinAdjustmentMagnitude:  q.OptInt("MinAdjustmentMagnitude"),
+		ScalingAdjustment:       q.OptInt("ScalingAdjustment"),
+		Cooldown:                q.OptInt("Cooldown"),
 		MetricAggregationType:   optString(q, "MetricAggregationType", 32),
-		EstimatedInstanceWarmup: q.optInt("EstimatedInstanceWarmup"),
-		Enabled:                 boolOr(q.optBool("Enabled"), true),
+		EstimatedInstanceWarmup: q.OptInt("EstimatedInstanceWarmup"),
+		Enabled:                 boolOr(q.OptBool("Enabled"), true),
 	}
 	if p.PolicyType == "" {
 		p.PolicyType = policySimple
@@ -78,22 +80,22 @@ func (e *Emulator) putScalingPolicy(rs *regionState, q queryArgs, _ time.Time) (
 	checkRange(q, "Cooldown", p.Cooldown, 0, math.MaxInt32)
 	checkRange(q, "EstimatedInstanceWarmup", p.EstimatedInstanceWarmup, 0, math.MaxInt32)
 	checkRange(q, "MinAdjustmentMagnitude", p.MinAdjustmentMagnitude, 1, math.MaxInt32)
-	for _, m := range q.members("StepAdjustments") {
-		adj := m.optInt("ScalingAdjustment")
+	for _, m := range q.Members("StepAdjustments") {
+		adj := m.OptInt("ScalingAdjustment")
 		if adj == nil {
-			m.fail(memberNull("StepAdjustments.member.ScalingAdjustment"))
+			m.Fail(memberNull("StepAdjustments.member.ScalingAdjustment"))
 			continue
 		}
 		p.StepAdjustments = append(p.StepAdjustments, stepAdjustment{
-			MetricIntervalLowerBound: m.optFloat("MetricIntervalLowerBound"),
-			MetricIntervalUpperBound: m.optFloat("MetricIntervalUpperBound"),
+			MetricIntervalLowerBound: m.OptFloat("MetricIntervalLowerBound"),
+			MetricIntervalUpperBound: m.OptFloat("MetricIntervalUpperBound"),
 			ScalingAdjustment:        *adj,
 		})
 	}
-	if q.has("TargetTrackingConfiguration") {
-		p.TargetTracking = readTargetTracking(q.sub("TargetTrackingConfiguration"))
+	if q.Has("TargetTrackingConfiguration") {
+		p.TargetTracking = readTargetTracking(q.Sub("TargetTrackingConfiguration"))
 	}
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	if err := checkPolicy(p); err != nil {
@@ -116,20 +118,20 @@ func (e *Emulator) putScalingPolicy(rs *regionState, q queryArgs, _ time.Time) (
 		g.Policies = append(g.Policies, p)
 	}
 	return struct {
-		PolicyARN string                  `xml:"PolicyARN"`
-		Alarms    xmlList[policyAlarmXML] `xml:"Alarms"`
+		PolicyARN string                    `xml:"PolicyARN"`
+		Alarms    wire.List[policyAlarmXML] `xml:"Alarms"`
 	}{p.ARN, e.policyAlarms(rs, p.ARN)}, nil
 }
 
-func readTargetTracking(t queryArgs) *targetTrackingConfig {
-	cfg := &targetTrackingConfig{DisableScaleIn: t.optBool("DisableScaleIn")}
-	if v := t.optFloat("TargetValue"); v != nil {
+func readTargetTracking(t wire.Args) *targetTrackingConfig {
+	cfg := &targetTrackingConfig{DisableScaleIn: t.OptBool("DisableScaleIn")}
+	if v := t.OptFloat("TargetValue"); v != nil {
 		cfg.TargetValue = *v
 	} else {
-		t.fail(memberNull("TargetTrackingConfiguration.TargetValue"))
+		t.Fail(memberNull("TargetTrackingConfiguration.TargetValue"))
 	}
-	if t.has("PredefinedMetricSpecification") {
-		pm := t.sub("PredefinedMetricSpecification")
+	if t.Has("PredefinedMetricSpecification") {
+		pm := t.Sub("PredefinedMetricSpecification")
 		cfg.PredefinedMetricSpecification = &predefinedMetric{
 			PredefinedMetricType: reqString(pm, "PredefinedMetricType", 0),
 			ResourceLabel:        optString(pm, "ResourceLabel", 1023),
@@ -137,19 +139,19 @@ func readTargetTracking(t queryArgs) *targetTrackingConfig {
 		checkEnum(pm, "PredefinedMetricType", cfg.PredefinedMetricSpecification.PredefinedMetricType,
 			"ASGAverageCPUUtilization", "ASGAverageNetworkIn", "ASGAverageNetworkOut", "ALBRequestCountPerTarget")
 	}
-	if t.has("CustomizedMetricSpecification") {
-		cm := t.sub("CustomizedMetricSpecification")
+	if t.Has("CustomizedMetricSpecification") {
+		cm := t.Sub("CustomizedMetricSpecification")
 		c := &customizedMetric{
 			MetricName: optString(cm, "MetricName", 255),
 			Namespace:  optString(cm, "Namespace", 255),
 			Statistic:  optString(cm, "Statistic", 0),
 			Unit:       optString(cm, "Unit", 0),
 		}
-		for _, d := range cm.members("Dimensions") {
+		for _, d := range cm.Members("Dimensions") {
 			c.Dimensions = append(c.Dimensions, metricDimension{Name: reqString(d, "Name", 255), Value: reqString(d, "Value", 1024)})
 		}
-		if cm.has("Metrics") {
-			cm.fail(validationError("CustomizedMetricSpecification.Metrics (metric math) is not supported by the emulator; use MetricName, Namespace, Dimensions and Statistic."))
+		if cm.Has("Metrics") {
+			cm.Fail(validationError("CustomizedMetricSpecification.Metrics (metric math) is not supported by the emulator; use MetricName, Namespace, Dimensions and Statistic."))
 		}
 		checkEnum(cm, "Statistic", c.Statistic, "Average", "Minimum", "Maximum", "SampleCount", "Sum")
 		cfg.CustomizedMetricSpecification = c
@@ -252,12 +254,12 @@ func checkSteps(steps []stepAdjustment) *APIError {
 	return nil
 }
 
-func (e *Emulator) describePolicies(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
+func (e *Emulator) describePolicies(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
 	group := optString(q, "AutoScalingGroupName", 255)
-	names := q.list("PolicyNames")
-	types := q.list("PolicyTypes")
+	names := q.List("PolicyNames")
+	types := q.List("PolicyTypes")
 	max := maxRecords(q, 50, 100)
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	var groups []*asGroup
@@ -280,14 +282,14 @@ func (e *Emulator) describePolicies(rs *regionState, q queryArgs, _ time.Time) (
 		}
 	}
 	sort.SliceStable(all, func(i, j int) bool { return policyKey(all[i]) < policyKey(all[j]) })
-	page, next, err := paginate(all, policyKey, true, q.str("NextToken"), max)
+	page, next, err := paginate(all, policyKey, true, q.Str("NextToken"), max)
 	if err != nil {
 		return nil, err
 	}
 	out := struct {
-		ScalingPolicies xmlList[policyXML] `xml:"ScalingPolicies"`
-		NextToken       string             `xml:"NextToken,omitempty"`
-	}{ScalingPolicies: xmlList[policyXML]{}, NextToken: next}
+		ScalingPolicies wire.List[policyXML] `xml:"ScalingPolicies"`
+		NextToken       string               `xml:"NextToken,omitempty"`
+	}{ScalingPolicies: wire.List[policyXML]{}, NextToken: next}
 	for _, p := range page {
 		out.ScalingPolicies = append(out.ScalingPolicies, e.policyToXML(rs, p))
 	}
@@ -324,10 +326,10 @@ func (rs *regionState) findPolicy(group, nameOrARN string) (*asGroup, *scalingPo
 	return nil, nil, validationError("No scaling policy found for AutoScalingGroup %s with name %s.", g.Name, nameOrARN)
 }
 
-func (e *Emulator) deletePolicy(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
+func (e *Emulator) deletePolicy(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
 	group := optString(q, "AutoScalingGroupName", 255)
 	name := reqString(q, "PolicyName", 1600)
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	g, p, err := rs.findPolicy(group, name)
@@ -338,13 +340,13 @@ func (e *Emulator) deletePolicy(rs *regionState, q queryArgs, _ time.Time) (any,
 	return nil, nil
 }
 
-func (e *Emulator) executePolicy(rs *regionState, q queryArgs, now time.Time) (any, *APIError) {
+func (e *Emulator) executePolicy(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
 	group := optString(q, "AutoScalingGroupName", 255)
 	name := reqString(q, "PolicyName", 1600)
-	honor := boolOr(q.optBool("HonorCooldown"), false)
-	metric := q.optFloat("MetricValue")
-	threshold := q.optFloat("BreachThreshold")
-	if err := q.err(); err != nil {
+	honor := boolOr(q.OptBool("HonorCooldown"), false)
+	metric := q.OptFloat("MetricValue")
+	threshold := q.OptFloat("BreachThreshold")
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	g, p, err := rs.findPolicy(group, name)

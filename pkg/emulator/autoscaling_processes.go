@@ -4,9 +4,11 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 )
 
-func (e *Emulator) suspendProcesses(rs *regionState, q queryArgs, now time.Time) (any, *APIError) {
+func (e *Emulator) suspendProcesses(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
 	g, procs, err := readProcesses(rs, q)
 	if err != nil {
 		return nil, err
@@ -22,7 +24,7 @@ func (e *Emulator) suspendProcesses(rs *regionState, q queryArgs, now time.Time)
 	return nil, nil
 }
 
-func (e *Emulator) resumeProcesses(rs *regionState, q queryArgs, now time.Time) (any, *APIError) {
+func (e *Emulator) resumeProcesses(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
 	g, procs, err := readProcesses(rs, q)
 	if err != nil {
 		return nil, err
@@ -37,10 +39,10 @@ func (e *Emulator) resumeProcesses(rs *regionState, q queryArgs, now time.Time) 
 }
 
 // readProcesses reads the group and ScalingProcesses; none listed means all of them, as in AWS.
-func readProcesses(rs *regionState, q queryArgs) (*asGroup, []string, *APIError) {
+func readProcesses(rs *regionState, q wire.Args) (*asGroup, []string, *APIError) {
 	name := reqString(q, "AutoScalingGroupName", 255)
-	procs := q.list("ScalingProcesses")
-	if err := q.err(); err != nil {
+	procs := q.List("ScalingProcesses")
+	if err := q.Err(); err != nil {
 		return nil, nil, err
 	}
 	for _, p := range procs {
@@ -58,12 +60,12 @@ func readProcesses(rs *regionState, q queryArgs) (*asGroup, []string, *APIError)
 	return g, procs, nil
 }
 
-func (e *Emulator) describeScalingProcessTypes(*regionState, queryArgs, time.Time) (any, *APIError) {
+func (e *Emulator) describeScalingProcessTypes(*regionState, wire.Args, time.Time) (any, *APIError) {
 	type process struct {
 		ProcessName string `xml:"ProcessName"`
 	}
 	out := struct {
-		Processes xmlList[process] `xml:"Processes"`
+		Processes wire.List[process] `xml:"Processes"`
 	}{}
 	for _, p := range scalingProcesses {
 		out.Processes = append(out.Processes, process{p})

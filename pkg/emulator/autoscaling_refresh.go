@@ -2,7 +2,10 @@ package emulator
 
 import (
 	"slices"
+	"strconv"
 	"time"
+
+	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 )
 
 // refreshPreferencesXML is the subset of RefreshPreferences the emulator honours, echoed back with
@@ -22,8 +25,8 @@ type instanceRefreshXML struct {
 	AutoScalingGroupName string                `xml:"AutoScalingGroupName"`
 	Status               string                `xml:"Status"`
 	StatusReason         string                `xml:"StatusReason,omitempty"`
-	StartTime            awsTime               `xml:"StartTime"`
-	EndTime              *awsTime              `xml:"EndTime,omitempty"`
+	StartTime            wire.Time             `xml:"StartTime"`
+	EndTime              *wire.Time            `xml:"EndTime,omitempty"`
 	PercentageComplete   int                   `xml:"PercentageComplete"`
 	InstancesToUpdate    int                   `xml:"InstancesToUpdate"`
 	Preferences          refreshPreferencesXML `xml:"Preferences"`
@@ -43,8 +46,8 @@ func refreshToXML(r *instanceRefresh) instanceRefreshXML {
 		AutoScalingGroupName: r.GroupName,
 		Status:               r.Status,
 		StatusReason:         r.StatusReason,
-		StartTime:            awsTime(r.Start),
-		EndTime:              optTimeXML(r.End),
+		StartTime:            wire.Time(r.Start),
+		EndTime:              wire.OptTime(r.End),
 		PercentageComplete:   pct,
 		InstancesToUpdate:    r.InstancesToUpdate,
 		Preferences:          r.Preferences,
@@ -61,34 +64,26 @@ func refreshToXML(r *instanceRefresh) instanceRefreshXML {
 	return x
 }
 
-func (e *Emulator) startInstanceRefresh(rs *regionState, q queryArgs, now time.Time) (any, *APIError) {
+func (e *Emulator) startInstanceRefresh(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
 	name := reqString(q, "AutoScalingGroupName", 255)
 	strategy := optString(q, "Strategy", 0)
 	checkEnum(q, "Strategy", strategy, "Rolling", "ReplaceRootVolume")
-	prefs := q.sub("Preferences")
-	minHealthy := prefs.optInt("MinHealthyPercentage")
-	warmup := prefs.optInt("InstanceWarmup")
-	maxHealthy := prefs.optInt("MaxHealthyPercentage")
-	skip := boolOr(prefs.optBool("SkipMatching"), false)
+	prefs := q.Sub("Preferences")
+	minHealthy := prefs.OptInt("MinHealthyPercentage")
+	warmup := prefs.OptInt("InstanceWarmup")
+	maxHealthy := prefs.OptInt("MaxHealthyPercentage")
+	skip := boolOr(prefs.OptBool("SkipMatching"), false)
 	checkRange(q, "Preferences.MinHealthyPercentage", minHealthy, 0, 100)
 	checkRange(q, "Preferences.MaxHealthyPercentage", maxHealthy, 100, 200)
 	checkRange(q, "Preferences.InstanceWarmup", warmup, 0, 1<<31-1)
 	var desiredLT *launchTemplateSpec
-	if q.has("DesiredConfiguration") {
-		dc := q.sub("DesiredConfiguration")
-		if dc.has("MixedInstancesPolicy") {
-			q.fail(validationError("DesiredConfiguration.MixedInstancesPolicy is not supported by the emulator; use DesiredConfiguration.LaunchTemplate."))
+	if dc := q.Sub("DesiredConfiguration"); q.Has("DesiredConfiguration") {
+		if dc.Has("MixedInstancesPolicy") {
+			q.Fail(validationError("DesiredConfiguration.MixedInstancesPolicy is not supported by the emulator; use DesiredConfiguration.LaunchTemplate."))
 		}
-		if dc.has("LaunchTemplate") {
-			lt := dc.sub("LaunchTemplate")
-			desiredLT = &launchTemplateSpec{
-				LaunchTemplateID:   optString(lt, "LaunchTemplateId", 255),
-				LaunchTemplateName: optString(lt, "LaunchTemplateName", 128),
-				Version:            optString(lt, "Version", 255),
-			}
-		}
+		desiredLT = readTemplateSpec(dc)
 	}
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	if strategy == "ReplaceRootVolume" {
@@ -105,6 +100,11 @@ func (e *Emulator) startInstanceRefresh(rs *regionState, q queryArgs, now time.T
 		if g.LaunchConfigurationName != "" {
 			return nil, validationError("DesiredConfiguration.LaunchTemplate cannot replace the launch configuration of group %s; update the group to a launch template first.", g.Name)
 		}
+		if desiredLT, err = rs.checkTemplate(desiredLT); err != nil {
+			return nil, err
+		}
+		// The emulator moves the group to the desired configuration when the refresh starts, so
+		// every replacement launches from it.
 		g.LaunchTemplate = desiredLT
 	}
 	if warmup == nil {
@@ -131,7 +131,7 @@ func (e *Emulator) startInstanceRefresh(rs *regionState, q queryArgs, now time.T
 	}
 	for _, in := range g.Instances {
 		// Protected instances are left alone (ScaleInProtectedInstances=Ignore, AWS's default).
-		if in.live() && !in.Protected && !(skip && matchesGroupConfig(g, in)) {
+		if in.live() && !in.Protected && (!skip || !rs.runsGroupConfig(g, in)) {
 			r.Old = append(r.Old, in.ID)
 		}
 	}
@@ -142,20 +142,29 @@ func (e *Emulator) startInstanceRefresh(rs *regionState, q queryArgs, now time.T
 	}{r.ID}, nil
 }
 
-// matchesGroupConfig reports whether the instance already runs the group's launch configuration or
-// template (what SkipMatching skips).
-func matchesGroupConfig(g *asGroup, in *instance) bool {
-	if g.LaunchTemplate != nil {
-		return in.LaunchTemplate != nil && *in.LaunchTemplate == *g.LaunchTemplate
+// runsGroupConfig reports whether the instance already runs what the group launches now: its
+// launch configuration, or the version of its template that $Latest or $Default resolves to now
+// (what SkipMatching skips).
+func (rs *regionState) runsGroupConfig(g *asGroup, in *instance) bool {
+	if g.LaunchTemplate == nil {
+		return in.LaunchConfigurationName == g.LaunchConfigurationName
 	}
-	return in.LaunchConfigurationName == g.LaunchConfigurationName
+	if in.LaunchTemplate == nil || in.LaunchTemplate.LaunchTemplateID != g.LaunchTemplate.LaunchTemplateID {
+		return false
+	}
+	lt, err := rs.ec2.findTemplate(g.LaunchTemplate.LaunchTemplateID, "")
+	if err != nil {
+		return false
+	}
+	v, _ := lt.resolve(g.LaunchTemplate.Version)
+	return v != nil && in.LaunchTemplate.Version == strconv.FormatInt(v.Number, 10)
 }
 
-func (e *Emulator) describeInstanceRefreshes(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
+func (e *Emulator) describeInstanceRefreshes(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
 	name := reqString(q, "AutoScalingGroupName", 255)
-	ids := q.list("InstanceRefreshIds")
+	ids := q.List("InstanceRefreshIds")
 	max := maxRecords(q, 50, 100)
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	g, err := rs.lookupGroup(name)
@@ -168,23 +177,23 @@ func (e *Emulator) describeInstanceRefreshes(rs *regionState, q queryArgs, _ tim
 			matched = append(matched, g.Refreshes[i])
 		}
 	}
-	page, next, err := paginate(matched, func(r *instanceRefresh) string { return r.ID }, false, q.str("NextToken"), max)
+	page, next, err := paginate(matched, func(r *instanceRefresh) string { return r.ID }, false, q.Str("NextToken"), max)
 	if err != nil {
 		return nil, err
 	}
 	out := struct {
-		InstanceRefreshes xmlList[instanceRefreshXML] `xml:"InstanceRefreshes"`
-		NextToken         string                      `xml:"NextToken,omitempty"`
-	}{InstanceRefreshes: xmlList[instanceRefreshXML]{}, NextToken: next}
+		InstanceRefreshes wire.List[instanceRefreshXML] `xml:"InstanceRefreshes"`
+		NextToken         string                        `xml:"NextToken,omitempty"`
+	}{InstanceRefreshes: wire.List[instanceRefreshXML]{}, NextToken: next}
 	for _, r := range page {
 		out.InstanceRefreshes = append(out.InstanceRefreshes, refreshToXML(r))
 	}
 	return out, nil
 }
 
-func (e *Emulator) cancelInstanceRefresh(rs *regionState, q queryArgs, now time.Time) (any, *APIError) {
+func (e *Emulator) cancelInstanceRefresh(rs *regionState, q wire.Args, now time.Time) (any, *APIError) {
 	name := reqString(q, "AutoScalingGroupName", 255)
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	g, err := rs.lookupGroup(name)

@@ -331,22 +331,3 @@ func TestAccountActions(t *testing.T) {
 		t.Fatalf("termination policy types: %v %v", err, tp.TerminationPolicyTypes)
 	}
 }
-
-func TestLaunchTemplateGroup(t *testing.T) {
-	env := newASEnv(t, Options{})
-	_, err := env.as.CreateAutoScalingGroup(env.ctx, &autoscaling.CreateAutoScalingGroupInput{AutoScalingGroupName: aws.String("lt"),
-		LaunchTemplate: &types.LaunchTemplateSpecification{LaunchTemplateName: aws.String("web-template"), Version: aws.String("$Latest")},
-		MinSize:        aws.Int32(1), MaxSize: aws.Int32(2), AvailabilityZones: []string{"us-east-1b"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := env.describe("lt")
-	if g.LaunchTemplate == nil || aws.ToString(g.LaunchTemplate.LaunchTemplateName) != "web-template" || aws.ToString(g.LaunchTemplate.Version) != "$Latest" ||
-		g.LaunchConfigurationName != nil || aws.ToString(g.Instances[0].LaunchTemplate.LaunchTemplateName) != "web-template" {
-		t.Fatalf("launch template group: %+v", g)
-	}
-	_, err = env.as.CreateAutoScalingGroup(env.ctx, &autoscaling.CreateAutoScalingGroupInput{AutoScalingGroupName: aws.String("both"),
-		LaunchTemplate: &types.LaunchTemplateSpecification{LaunchTemplateName: aws.String("web-template"), LaunchTemplateId: aws.String("lt-1")},
-		MinSize:        aws.Int32(1), MaxSize: aws.Int32(2), AvailabilityZones: []string{"us-east-1b"}})
-	wantAPIError(t, err, "ValidationError", "Valid requests must contain either launchTemplateId or launchTemplateName in LaunchTemplate, but not both.")
-}

@@ -4,14 +4,16 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 )
 
-func (e *Emulator) createOrUpdateTags(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
+func (e *Emulator) createOrUpdateTags(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
 	specs := readTags(q)
 	if len(specs) == 0 {
-		q.fail(memberNull("Tags"))
+		q.Fail(memberNull("Tags"))
 	}
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	byGroup, order, err := tagsByGroup(rs, specs)
@@ -30,12 +32,12 @@ func (e *Emulator) createOrUpdateTags(rs *regionState, q queryArgs, _ time.Time)
 	return nil, nil
 }
 
-func (e *Emulator) deleteTags(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
+func (e *Emulator) deleteTags(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
 	specs := readTags(q)
 	if len(specs) == 0 {
-		q.fail(memberNull("Tags"))
+		q.Fail(memberNull("Tags"))
 	}
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	byGroup, order, err := tagsByGroup(rs, specs)
@@ -74,10 +76,10 @@ func tagsByGroup(rs *regionState, specs []tagSpec) (map[*asGroup][]tag, []*asGro
 	return byGroup, order, nil
 }
 
-func (e *Emulator) describeTags(rs *regionState, q queryArgs, _ time.Time) (any, *APIError) {
+func (e *Emulator) describeTags(rs *regionState, q wire.Args, _ time.Time) (any, *APIError) {
 	filters := readFilters(q)
 	max := maxRecords(q, 50, 100)
-	if err := q.err(); err != nil {
+	if err := q.Err(); err != nil {
 		return nil, err
 	}
 	for _, f := range filters {
@@ -97,14 +99,14 @@ func (e *Emulator) describeTags(rs *regionState, q queryArgs, _ time.Time) (any,
 	}
 	// Group names cannot contain newlines, so name+"\n"+key sorts like the listing and is unique.
 	key := func(t tagDescriptionXML) string { return t.ResourceID + "\n" + t.Key }
-	page, next, err := paginate(all, key, true, q.str("NextToken"), max)
+	page, next, err := paginate(all, key, true, q.Str("NextToken"), max)
 	if err != nil {
 		return nil, err
 	}
 	return struct {
-		Tags      xmlList[tagDescriptionXML] `xml:"Tags"`
-		NextToken string                     `xml:"NextToken,omitempty"`
-	}{Tags: append(xmlList[tagDescriptionXML]{}, page...), NextToken: next}, nil
+		Tags      wire.List[tagDescriptionXML] `xml:"Tags"`
+		NextToken string                       `xml:"NextToken,omitempty"`
+	}{Tags: append(wire.List[tagDescriptionXML]{}, page...), NextToken: next}, nil
 }
 
 func tagMatches(g *asGroup, t tag, filters []filter) bool {

@@ -1,43 +1,43 @@
 package emulator
 
 import (
-	"time"
+	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 )
 
 // The XML shapes of Auto Scaling responses, field for field as AWS writes them (element names and
 // which elements are always present, even when empty), so every SDK reads them like AWS's.
 
 type groupXML struct {
-	AutoScalingGroupName             string                     `xml:"AutoScalingGroupName"`
-	AutoScalingGroupARN              string                     `xml:"AutoScalingGroupARN"`
-	LaunchConfigurationName          string                     `xml:"LaunchConfigurationName,omitempty"`
-	LaunchTemplate                   *launchTemplateSpec        `xml:"LaunchTemplate,omitempty"`
-	MinSize                          int                        `xml:"MinSize"`
-	MaxSize                          int                        `xml:"MaxSize"`
-	DesiredCapacity                  int                        `xml:"DesiredCapacity"`
-	DefaultCooldown                  int                        `xml:"DefaultCooldown"`
-	AvailabilityZones                xmlList[string]            `xml:"AvailabilityZones"`
-	LoadBalancerNames                xmlList[string]            `xml:"LoadBalancerNames"`
-	TargetGroupARNs                  xmlList[string]            `xml:"TargetGroupARNs"`
-	HealthCheckType                  string                     `xml:"HealthCheckType"`
-	HealthCheckGracePeriod           int                        `xml:"HealthCheckGracePeriod"`
-	Instances                        xmlList[instanceXML]       `xml:"Instances"`
-	CreatedTime                      awsTime                    `xml:"CreatedTime"`
-	SuspendedProcesses               xmlList[suspendedProcXML]  `xml:"SuspendedProcesses"`
-	PlacementGroup                   string                     `xml:"PlacementGroup,omitempty"`
-	VPCZoneIdentifier                string                     `xml:"VPCZoneIdentifier,omitempty"`
-	EnabledMetrics                   xmlList[string]            `xml:"EnabledMetrics"`
-	Status                           string                     `xml:"Status,omitempty"`
-	Tags                             xmlList[tagDescriptionXML] `xml:"Tags"`
-	TerminationPolicies              xmlList[string]            `xml:"TerminationPolicies"`
-	NewInstancesProtectedFromScaleIn bool                       `xml:"NewInstancesProtectedFromScaleIn"`
-	ServiceLinkedRoleARN             string                     `xml:"ServiceLinkedRoleARN"`
-	MaxInstanceLifetime              *int                       `xml:"MaxInstanceLifetime,omitempty"`
-	CapacityRebalance                bool                       `xml:"CapacityRebalance"`
-	DesiredCapacityType              string                     `xml:"DesiredCapacityType,omitempty"`
-	DefaultInstanceWarmup            *int                       `xml:"DefaultInstanceWarmup,omitempty"`
-	TrafficSources                   xmlList[trafficSourceXML]  `xml:"TrafficSources"`
-	Context                          string                     `xml:"Context,omitempty"`
+	AutoScalingGroupName             string                       `xml:"AutoScalingGroupName"`
+	AutoScalingGroupARN              string                       `xml:"AutoScalingGroupARN"`
+	LaunchConfigurationName          string                       `xml:"LaunchConfigurationName,omitempty"`
+	LaunchTemplate                   *launchTemplateSpec          `xml:"LaunchTemplate,omitempty"`
+	MinSize                          int                          `xml:"MinSize"`
+	MaxSize                          int                          `xml:"MaxSize"`
+	DesiredCapacity                  int                          `xml:"DesiredCapacity"`
+	DefaultCooldown                  int                          `xml:"DefaultCooldown"`
+	AvailabilityZones                wire.List[string]            `xml:"AvailabilityZones"`
+	LoadBalancerNames                wire.List[string]            `xml:"LoadBalancerNames"`
+	TargetGroupARNs                  wire.List[string]            `xml:"TargetGroupARNs"`
+	HealthCheckType                  string                       `xml:"HealthCheckType"`
+	HealthCheckGracePeriod           int                          `xml:"HealthCheckGracePeriod"`
+	Instances                        wire.List[instanceXML]       `xml:"Instances"`
+	CreatedTime                      wire.Time                    `xml:"CreatedTime"`
+	SuspendedProcesses               wire.List[suspendedProcXML]  `xml:"SuspendedProcesses"`
+	PlacementGroup                   string                       `xml:"PlacementGroup,omitempty"`
+	VPCZoneIdentifier                string                       `xml:"VPCZoneIdentifier,omitempty"`
+	EnabledMetrics                   wire.List[string]            `xml:"EnabledMetrics"`
+	Status                           string                       `xml:"Status,omitempty"`
+	Tags                             wire.List[tagDescriptionXML] `xml:"Tags"`
+	TerminationPolicies              wire.List[string]            `xml:"TerminationPolicies"`
+	NewInstancesProtectedFromScaleIn bool                         `xml:"NewInstancesProtectedFromScaleIn"`
+	ServiceLinkedRoleARN             string                       `xml:"ServiceLinkedRoleARN"`
+	MaxInstanceLifetime              *int                         `xml:"MaxInstanceLifetime,omitempty"`
+	CapacityRebalance                bool                         `xml:"CapacityRebalance"`
+	DesiredCapacityType              string                       `xml:"DesiredCapacityType,omitempty"`
+	DefaultInstanceWarmup            *int                         `xml:"DefaultInstanceWarmup,omitempty"`
+	TrafficSources                   wire.List[trafficSourceXML]  `xml:"TrafficSources"`
+	Context                          string                       `xml:"Context,omitempty"`
 	AvailabilityZoneDistribution     struct {
 		CapacityDistributionStrategy string `xml:"CapacityDistributionStrategy"`
 	} `xml:"AvailabilityZoneDistribution"`
@@ -79,18 +79,18 @@ type trafficSourceXML struct {
 }
 
 type activityXML struct {
-	ActivityID            string   `xml:"ActivityId"`
-	AutoScalingGroupName  string   `xml:"AutoScalingGroupName"`
-	Description           string   `xml:"Description"`
-	Cause                 string   `xml:"Cause"`
-	StartTime             awsTime  `xml:"StartTime"`
-	EndTime               *awsTime `xml:"EndTime,omitempty"`
-	StatusCode            string   `xml:"StatusCode"`
-	StatusMessage         string   `xml:"StatusMessage,omitempty"`
-	Progress              int      `xml:"Progress"`
-	Details               string   `xml:"Details"`
-	AutoScalingGroupState string   `xml:"AutoScalingGroupState,omitempty"`
-	AutoScalingGroupARN   string   `xml:"AutoScalingGroupARN"`
+	ActivityID            string     `xml:"ActivityId"`
+	AutoScalingGroupName  string     `xml:"AutoScalingGroupName"`
+	Description           string     `xml:"Description"`
+	Cause                 string     `xml:"Cause"`
+	StartTime             wire.Time  `xml:"StartTime"`
+	EndTime               *wire.Time `xml:"EndTime,omitempty"`
+	StatusCode            string     `xml:"StatusCode"`
+	StatusMessage         string     `xml:"StatusMessage,omitempty"`
+	Progress              int        `xml:"Progress"`
+	Details               string     `xml:"Details"`
+	AutoScalingGroupState string     `xml:"AutoScalingGroupState,omitempty"`
+	AutoScalingGroupARN   string     `xml:"AutoScalingGroupARN"`
 }
 
 func (e *Emulator) groupToXML(g *asGroup, includeInstances bool) groupXML {
@@ -104,16 +104,16 @@ func (e *Emulator) groupToXML(g *asGroup, includeInstances bool) groupXML {
 		DesiredCapacity:                  g.DesiredCapacity,
 		DefaultCooldown:                  g.DefaultCooldown,
 		AvailabilityZones:                g.AvailabilityZones,
-		LoadBalancerNames:                xmlList[string]{},
-		TargetGroupARNs:                  xmlList[string]{},
+		LoadBalancerNames:                wire.List[string]{},
+		TargetGroupARNs:                  wire.List[string]{},
 		HealthCheckType:                  g.HealthCheckType,
 		HealthCheckGracePeriod:           g.HealthCheckGracePeriod,
-		Instances:                        xmlList[instanceXML]{},
-		CreatedTime:                      awsTime(g.Created),
-		SuspendedProcesses:               xmlList[suspendedProcXML]{},
+		Instances:                        wire.List[instanceXML]{},
+		CreatedTime:                      wire.Time(g.Created),
+		SuspendedProcesses:               wire.List[suspendedProcXML]{},
 		PlacementGroup:                   g.PlacementGroup,
-		EnabledMetrics:                   xmlList[string]{},
-		Tags:                             xmlList[tagDescriptionXML]{},
+		EnabledMetrics:                   wire.List[string]{},
+		Tags:                             wire.List[tagDescriptionXML]{},
 		TerminationPolicies:              g.TerminationPolicies,
 		NewInstancesProtectedFromScaleIn: g.NewInstancesProtectedFromScaleIn,
 		ServiceLinkedRoleARN:             g.ServiceLinkedRoleARN,
@@ -121,7 +121,7 @@ func (e *Emulator) groupToXML(g *asGroup, includeInstances bool) groupXML {
 		CapacityRebalance:                g.CapacityRebalance,
 		DesiredCapacityType:              g.DesiredCapacityType,
 		DefaultInstanceWarmup:            g.DefaultInstanceWarmup,
-		TrafficSources:                   xmlList[trafficSourceXML]{},
+		TrafficSources:                   wire.List[trafficSourceXML]{},
 		Context:                          g.Context,
 	}
 	x.AvailabilityZoneDistribution.CapacityDistributionStrategy = "balanced-best-effort"
@@ -184,8 +184,8 @@ func (e *Emulator) activityToXML(rs *regionState, a *activity) activityXML {
 		AutoScalingGroupName: a.GroupName,
 		Description:          a.Description,
 		Cause:                a.Cause,
-		StartTime:            awsTime(a.Start),
-		EndTime:              optTimeXML(a.End),
+		StartTime:            wire.Time(a.Start),
+		EndTime:              wire.OptTime(a.End),
 		StatusCode:           a.StatusCode,
 		StatusMessage:        a.StatusMessage,
 		Progress:             a.Progress,
@@ -205,13 +205,4 @@ func (e *Emulator) findActivity(rs *regionState, id string) *activity {
 		}
 	}
 	return nil
-}
-
-// optTimeXML is nil for the zero time so optional timestamps (EndTime) are left out.
-func optTimeXML(t time.Time) *awsTime {
-	if t.IsZero() {
-		return nil
-	}
-	v := awsTime(t)
-	return &v
 }

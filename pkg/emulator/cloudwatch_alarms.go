@@ -135,6 +135,29 @@ func validatePutMetricAlarm(in *putMetricAlarmInput) *APIError {
 	if in.AlarmDescription != nil {
 		v.length("AlarmDescription", *in.AlarmDescription, 0, 1024)
 	}
+	validateAlarmActions(&v, in)
+	validateAlarmMetric(&v, in)
+	validateAlarmEvaluation(&v, in)
+	v.required("Threshold", in.Threshold != nil)
+	v.required("ComparisonOperator", in.ComparisonOperator != "")
+	if slices.Contains(bandOperators, in.ComparisonOperator) {
+		v.fail(validationError("ComparisonOperator %s is only valid for anomaly detection alarms, which the emulator does not support; use one of %s.", in.ComparisonOperator, strings.Join(comparisonOperators, ", ")))
+	} else {
+		v.enum("ComparisonOperator", in.ComparisonOperator, comparisonOperators...)
+	}
+	v.enum("TreatMissingData", in.TreatMissingData, treatMissingData...)
+	v.enum("Unit", in.Unit, standardUnits...)
+	v.count("Tags", len(in.Tags), 50)
+	for _, t := range in.Tags {
+		v.required("Tags.member.Key", t.Key != "")
+		v.length("Tags.member.Key", t.Key, 1, 128)
+		v.length("Tags.member.Value", t.Value, 0, 256)
+	}
+	return v.err
+}
+
+// validateAlarmActions checks the three action lists: at most five ARNs each.
+func validateAlarmActions(v *cwValidator, in *putMetricAlarmInput) {
 	for _, list := range []struct {
 		param   string
 		actions []string
@@ -148,6 +171,10 @@ func validatePutMetricAlarm(in *putMetricAlarmInput) *APIError {
 			}
 		}
 	}
+}
+
+// validateAlarmMetric checks what the alarm watches: one metric and one statistic.
+func validateAlarmMetric(v *cwValidator, in *putMetricAlarmInput) {
 	if len(in.Metrics) > 0 || in.ThresholdMetricId != "" {
 		v.fail(validationError("The emulator does not support metric math or anomaly detection alarms (Metrics, ThresholdMetricId); create a single-metric alarm with MetricName, Namespace, Statistic, Period and Threshold."))
 	}
@@ -172,6 +199,10 @@ func validatePutMetricAlarm(in *putMetricAlarmInput) *APIError {
 		v.fail(validationError("EvaluateLowSampleCountPercentile applies only to percentile alarms; remove it or set ExtendedStatistic."))
 	}
 	v.dimensions("Dimensions", in.Dimensions)
+}
+
+// validateAlarmEvaluation checks the periods the alarm evaluates.
+func validateAlarmEvaluation(v *cwValidator, in *putMetricAlarmInput) {
 	v.required("Period", in.Period != nil)
 	if in.Period != nil && !slices.Contains(validAlarmPeriods, *in.Period) && (*in.Period < 60 || *in.Period%60 != 0) {
 		v.fail(validationError("Period %d is not valid: use 10, 20, 30 or a multiple of 60 seconds.", *in.Period))
@@ -192,22 +223,6 @@ func validatePutMetricAlarm(in *putMetricAlarmInput) *APIError {
 			v.fail(validationError("The product of Period (%d) and EvaluationPeriods (%d) must not exceed %d seconds; use fewer or shorter periods.", *in.Period, *in.EvaluationPeriods, maxRange))
 		}
 	}
-	v.required("Threshold", in.Threshold != nil)
-	v.required("ComparisonOperator", in.ComparisonOperator != "")
-	if slices.Contains(bandOperators, in.ComparisonOperator) {
-		v.fail(validationError("ComparisonOperator %s is only valid for anomaly detection alarms, which the emulator does not support; use one of %s.", in.ComparisonOperator, strings.Join(comparisonOperators, ", ")))
-	} else {
-		v.enum("ComparisonOperator", in.ComparisonOperator, comparisonOperators...)
-	}
-	v.enum("TreatMissingData", in.TreatMissingData, treatMissingData...)
-	v.enum("Unit", in.Unit, standardUnits...)
-	v.count("Tags", len(in.Tags), 50)
-	for _, t := range in.Tags {
-		v.required("Tags.member.Key", t.Key != "")
-		v.length("Tags.member.Key", t.Key, 1, 128)
-		v.length("Tags.member.Value", t.Value, 0, 256)
-	}
-	return v.err
 }
 
 func (e *Emulator) describeAlarms(rs *regionState, in *describeAlarmsInput, _ time.Time) (*describeAlarmsOutput, *APIError) {

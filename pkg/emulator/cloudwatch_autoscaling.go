@@ -4,14 +4,16 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+
+	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 )
 
 // What Auto Scaling asks of CloudWatch: which alarms point at a policy (DescribePolicies lists
 // them), and the value that put an alarm in ALARM (step scaling picks its step from it).
 
 // policyAlarms are the alarms, by name, with policyARN among their actions.
-func (e *Emulator) policyAlarms(rs *regionState, policyARN string) xmlList[policyAlarmXML] {
-	out := xmlList[policyAlarmXML]{}
+func (e *Emulator) policyAlarms(rs *regionState, policyARN string) wire.List[policyAlarmXML] {
+	out := wire.List[policyAlarmXML]{}
 	for _, a := range rs.cw.Alarms {
 		if slices.Contains(slices.Concat(a.AlarmActions, a.OKActions, a.InsufficientDataActions), policyARN) {
 			out = append(out, policyAlarmXML{AlarmName: a.AlarmName, AlarmARN: a.AlarmArn})

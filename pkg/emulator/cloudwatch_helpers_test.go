@@ -34,7 +34,7 @@ func newCWServer(t *testing.T) *cwServer {
 		s.mu.Lock()
 		s.requests = append(s.requests, r.Header.Clone())
 		s.mu.Unlock()
-		s.Emulator.ServeHTTP(w, r)
+		s.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
 	s.url = srv.URL

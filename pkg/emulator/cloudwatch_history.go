@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 )
 
 // History item types, as AWS names them.
@@ -85,11 +87,11 @@ func (c *cloudWatchState) addActionHistory(name, arn string, at time.Time, actio
 
 // historyJSON renders an alarm the way HistoryData embeds it: camelCase members, ISO timestamps.
 func historyJSON(alarm cwMetricAlarm) any {
-	tree, _ := toWire(reflect.ValueOf(alarm))
+	tree, _ := wire.ToTree(reflect.ValueOf(alarm))
 	var convert func(v any) any
 	convert = func(v any) any {
 		switch v := v.(type) {
-		case wireStruct:
+		case wire.Struct:
 			m := make(map[string]any, len(v))
 			for _, f := range v {
 				m[lowerFirst(f.Name)] = convert(f.Value)

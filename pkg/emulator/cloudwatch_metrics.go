@@ -80,34 +80,7 @@ func validateDatum(v *cwValidator, param string, d cwMetricDatum, now time.Time)
 		}
 	}
 
-	var kinds []string
-	if d.Value != nil {
-		kinds = append(kinds, param+".Value")
-	}
-	if d.StatisticValues != nil {
-		kinds = append(kinds, param+".StatisticValues")
-	}
-	if d.Values != nil {
-		kinds = append(kinds, param+".Values")
-	}
-	switch {
-	case len(kinds) > 1:
-		v.fail(invalidParameterCombination("The parameters %s are mutually exclusive and you have specified more than one; send each datum as one of Value, StatisticValues or Values.", strings.Join(kinds, " and ")))
-	case len(kinds) == 0:
-		v.fail(missingParameter(param + ".Value"))
-	}
-	if d.Counts != nil && d.Values == nil {
-		v.fail(invalidParameterCombination("The parameter %s.Counts requires %s.Values.", param, param))
-	}
-	if d.Counts != nil && len(d.Counts) != len(d.Values) {
-		v.fail(invalidParameterValue("The parameters %s.Values and %s.Counts must be of the same size.", param, param))
-	}
-	if d.Values != nil && len(d.Values) == 0 {
-		v.fail(invalidParameterValue("The collection %s.Values must have at least one element.", param))
-	}
-	if len(d.Values) > 150 {
-		v.fail(invalidParameterValue("The collection %s.Values must not have more than 150 elements; split the values across data.", param))
-	}
+	validateDatumKind(v, param, d)
 	checkValue := func(name string, f float64) {
 		if math.Abs(f) > maxMetricValue {
 			v.fail(invalidParameterValue("The value %g for parameter %s is invalid: values must be between -2^360 and 2^360.", f, name))
@@ -142,6 +115,39 @@ func validateDatum(v *cwValidator, param string, d cwMetricDatum, now time.Time)
 		if s.Minimum != nil && s.Maximum != nil && *s.Minimum > *s.Maximum {
 			v.fail(invalidParameterValue("The parameter %s.StatisticValues.Minimum (%g) must not be greater than Maximum (%g).", param, *s.Minimum, *s.Maximum))
 		}
+	}
+}
+
+// validateDatumKind checks that a datum is exactly one of Value, StatisticValues or Values (with
+// Counts to match).
+func validateDatumKind(v *cwValidator, param string, d cwMetricDatum) {
+	var kinds []string
+	if d.Value != nil {
+		kinds = append(kinds, param+".Value")
+	}
+	if d.StatisticValues != nil {
+		kinds = append(kinds, param+".StatisticValues")
+	}
+	if d.Values != nil {
+		kinds = append(kinds, param+".Values")
+	}
+	switch {
+	case len(kinds) > 1:
+		v.fail(invalidParameterCombination("The parameters %s are mutually exclusive and you have specified more than one; send each datum as one of Value, StatisticValues or Values.", strings.Join(kinds, " and ")))
+	case len(kinds) == 0:
+		v.fail(missingParameter(param + ".Value"))
+	}
+	if d.Counts != nil && d.Values == nil {
+		v.fail(invalidParameterCombination("The parameter %s.Counts requires %s.Values.", param, param))
+	}
+	if d.Counts != nil && len(d.Counts) != len(d.Values) {
+		v.fail(invalidParameterValue("The parameters %s.Values and %s.Counts must be of the same size.", param, param))
+	}
+	if d.Values != nil && len(d.Values) == 0 {
+		v.fail(invalidParameterValue("The collection %s.Values must have at least one element.", param))
+	}
+	if len(d.Values) > 150 {
+		v.fail(invalidParameterValue("The collection %s.Values must not have more than 150 elements; split the values across data.", param))
 	}
 }
 

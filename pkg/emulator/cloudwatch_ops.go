@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 )
 
 // cloudWatchOp is one CloudWatch action, independent of protocol: it makes an empty input shape
@@ -49,8 +51,8 @@ var cloudWatchOps = map[string]cloudWatchOp{
 }
 
 // callCloudWatch runs op: decode fills the input shape from the request, and the result is the
-// output tree for the protocol to encode (an empty wireStruct for actions without output).
-func (e *Emulator) callCloudWatch(rs *regionState, p protocol, op string, decode func(in any) *APIError) (any, *APIError) {
+// output tree for the protocol to encode (an empty wire.Struct for actions without output).
+func (e *Emulator) callCloudWatch(rs *regionState, p wire.Protocol, op string, decode func(in any) *APIError) (any, *APIError) {
 	o, ok := cloudWatchOps[op]
 	if !ok {
 		return nil, unknownCloudWatchOp(p, op)
@@ -65,16 +67,16 @@ func (e *Emulator) callCloudWatch(rs *regionState, p protocol, op string, decode
 		e.log.Info("cloudwatch API error", "action", op, "region", rs.name, "code", err.Code, "message", err.Message)
 		return nil, err
 	}
-	tree, _ := toWire(reflect.ValueOf(out))
+	tree, _ := wire.ToTree(reflect.ValueOf(out))
 	return tree, nil
 }
 
-func unknownCloudWatchOp(p protocol, op string) *APIError {
+func unknownCloudWatchOp(p wire.Protocol, op string) *APIError {
 	supported := strings.Join(slices.Sorted(maps.Keys(cloudWatchOps)), ", ")
 	switch {
-	case p == protoQuery && op == "":
+	case p == wire.Query && op == "":
 		return senderError("MissingAction", "The request must contain the parameter Action (one of %s).", supported)
-	case p == protoQuery:
+	case p == wire.Query:
 		return senderError("InvalidAction", "The action %s is not valid for this web service; the emulator implements the CloudWatch actions %s.", truncate(op, 64), supported)
 	}
 	return senderError("UnknownOperationException", "The operation %s is not supported by the emulator; it implements %s.", truncate(op, 64), supported)
@@ -93,18 +95,18 @@ func readCloudWatchBody(w http.ResponseWriter, r *http.Request) ([]byte, *APIErr
 	case "gzip":
 		zr, err := gzip.NewReader(body)
 		if err != nil {
-			return nil, serializationError("The body is declared gzip (Content-Encoding: gzip) but is not: %v.", err)
+			return nil, wire.SerializationError("The body is declared gzip (Content-Encoding: gzip) but is not: %v.", err)
 		}
 		body = io.LimitReader(zr, maxCloudWatchBody+1)
 	default:
-		return nil, serializationError("Content-Encoding %q is not supported; send the body uncompressed or gzip-compressed.", truncate(enc, 32))
+		return nil, wire.SerializationError("Content-Encoding %q is not supported; send the body uncompressed or gzip-compressed.", truncate(enc, 32))
 	}
 	raw, err := io.ReadAll(body)
 	if err != nil {
-		return nil, serializationError("The request body could not be read: %v.", err)
+		return nil, wire.SerializationError("The request body could not be read: %v.", err)
 	}
 	if len(raw) > maxCloudWatchBody {
-		return nil, serializationError("The request body is larger than %d bytes; send fewer metric data per request.", maxCloudWatchBody)
+		return nil, wire.SerializationError("The request body is larger than %d bytes; send fewer metric data per request.", maxCloudWatchBody)
 	}
 	return raw, nil
 }
@@ -112,7 +114,7 @@ func readCloudWatchBody(w http.ResponseWriter, r *http.Request) ([]byte, *APIErr
 // decodeTree fills a shape from an input tree, naming the operation in errors.
 func decodeTree(op string, tree map[string]any) func(in any) *APIError {
 	return func(in any) *APIError {
-		return fromWire(reflect.ValueOf(in).Elem(), tree, op+"Input")
+		return wire.FromTree(reflect.ValueOf(in).Elem(), tree, op+"Input")
 	}
 }
 
@@ -141,10 +143,10 @@ func cloudWatchErrorType(code string) string {
 
 // serveCloudWatchTree is what the JSON and CBOR protocols share: both POST a body that decodes
 // to a tree of the same shape, and answer with a tree in the same format, errors included.
-func (e *Emulator) serveCloudWatchTree(w http.ResponseWriter, r *http.Request, rs *regionState, p protocol, op string,
+func (e *Emulator) serveCloudWatchTree(w http.ResponseWriter, r *http.Request, rs *regionState, p wire.Protocol, op string,
 	decode func([]byte) (map[string]any, error)) {
 	if r.Method != http.MethodPost {
-		writeCloudWatchError(w, p, serializationError("CloudWatch requests must be POSTs, not %s.", truncate(r.Method, 16)))
+		writeCloudWatchError(w, p, wire.SerializationError("CloudWatch requests must be POSTs, not %s.", truncate(r.Method, 16)))
 		return
 	}
 	body, err := readCloudWatchBody(w, r)
@@ -154,7 +156,7 @@ func (e *Emulator) serveCloudWatchTree(w http.ResponseWriter, r *http.Request, r
 	}
 	tree, decodeErr := decode(body)
 	if decodeErr != nil {
-		writeCloudWatchError(w, p, serializationError("The body cannot be read as %s input: %v.", truncate(op, 64), decodeErr))
+		writeCloudWatchError(w, p, wire.SerializationError("The body cannot be read as %s input: %v.", truncate(op, 64), decodeErr))
 		return
 	}
 	out, err := e.callCloudWatch(rs, p, op, decodeTree(op, tree))
@@ -162,35 +164,15 @@ func (e *Emulator) serveCloudWatchTree(w http.ResponseWriter, r *http.Request, r
 		writeCloudWatchError(w, p, err)
 		return
 	}
-	treeWriter(p)(w, http.StatusOK, out)
-}
-
-func treeWriter(p protocol) func(http.ResponseWriter, int, any) {
-	if p == protoCBOR {
-		return writeCBOR
-	}
-	return writeAWSJSON
+	wire.WriteTree(w, p, http.StatusOK, out)
 }
 
 // writeCloudWatchError writes a CloudWatch error in the request's protocol. JSON and CBOR errors
-// are {"__type", "message"} plus, because CloudWatch is awsQueryCompatible, x-amzn-query-error
-// with the Query error code and fault, which the SDKs and botocore report as the error code.
-func writeCloudWatchError(w http.ResponseWriter, p protocol, err *APIError) {
-	if p == protoQuery {
-		writeQueryError(w, cloudWatchXMLNS, err)
+// carry the modeled shape's __type and, because CloudWatch is awsQueryCompatible, the Query code.
+func writeCloudWatchError(w http.ResponseWriter, p wire.Protocol, err *APIError) {
+	if p == wire.Query {
+		wire.WriteQueryError(w, cloudWatchXMLNS, err)
 		return
 	}
-	fault := "Receiver"
-	if err.Sender {
-		fault = "Sender"
-	}
-	w.Header().Set("x-amzn-query-error", err.Code+";"+fault)
-	if rec, ok := w.(*statusRecorder); ok {
-		rec.errorCode = err.Code
-	}
-	status := err.Status
-	if status == 0 {
-		status = http.StatusBadRequest
-	}
-	treeWriter(p)(w, status, wireStruct{{"__type", cloudWatchErrorType(err.Code)}, {"message", err.Message}})
+	wire.WriteTreeError(w, p, cloudWatchErrorType(err.Code), err)
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http/httptest"
 	"net/url"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -160,32 +159,6 @@ func TestCloudWatchQueryResponseXML(t *testing.T) {
 		t.Errorf("GetMetricStatistics XML maps must be entry/key/value:\n%s", got)
 	}
 
-}
-
-func TestCloudWatchFromForm(t *testing.T) {
-	form, _ := url.ParseQuery("AlarmName=a&OKActions=&Period=60&Threshold=-1.5&ActionsEnabled=false" +
-		"&Dimensions.member.2.Name=B&Dimensions.member.2.Value=2&Dimensions.member.1.Name=A&Dimensions.member.1.Value=1" +
-		"&Tags.member.1.Key=team")
-	var in putMetricAlarmInput
-	q := newQueryArgs(form)
-	fromForm(reflect.ValueOf(&in).Elem(), q)
-	if q.err() != nil {
-		t.Fatalf("fromForm: %v", q.err())
-	}
-	switch {
-	case in.AlarmName != "a" || *in.Period != 60 || *in.Threshold != -1.5 || *in.ActionsEnabled:
-		t.Errorf("scalars: %+v", in)
-	case in.OKActions == nil || len(in.OKActions) != 0:
-		t.Errorf("OKActions= must be an empty list (Query's way to clear a list), got %#v", in.OKActions)
-	case in.AlarmActions != nil:
-		t.Errorf("AlarmActions was not sent, got %#v", in.AlarmActions)
-	case len(in.Dimensions) != 2 || in.Dimensions[0] != (cwDimension{"A", "1"}) || in.Dimensions[1] != (cwDimension{"B", "2"}):
-		t.Errorf("Dimensions in member order: %+v", in.Dimensions)
-	case len(in.Tags) != 1 || in.Tags[0] != (cwTag{Key: "team"}):
-		t.Errorf("Tags: %+v", in.Tags)
-	case in.EvaluationPeriods != nil || in.DatapointsToAlarm != nil:
-		t.Errorf("unsent numbers must stay nil: %+v", in)
-	}
 }
 
 // Injected faults reach CloudWatch clients in their own protocol, with the codes SDKs retry on.

@@ -3,7 +3,7 @@ package emulator
 import "time"
 
 // The CloudWatch shapes the emulator implements, one Go struct per Smithy shape with the AWS member
-// names as field names (the protocol layer depends on that; see cloudwatch_wire.go). Members the
+// names as field names (the protocol layer depends on that; see wire/tree.go). Members the
 // emulator does not implement are left out and ignored when sent, except where ignoring them would
 // silently change what the caller asked for (metric math, anomaly detection), which is rejected.
 

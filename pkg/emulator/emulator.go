@@ -1,7 +1,9 @@
 // Package emulator is an in-process and standalone emulator of the slice of AWS the operator uses:
-// EC2 Auto Scaling (AWS Query protocol) and CloudWatch (Query, JSON 1.0 and Smithy RPCv2 CBOR),
-// with a simulation behind them: instances launch and pass health checks after a delay, report
-// CPUUtilization, and alarms drive scaling policies, all on an injectable clock.
+// EC2 Auto Scaling (AWS Query protocol), CloudWatch (Query, JSON 1.0 and Smithy RPCv2 CBOR) and
+// EC2's launch templates and instances (EC2 Query), with a simulation behind them: instances
+// launch from launch configurations or template versions and pass health checks after a delay,
+// report CPUUtilization, and alarms drive scaling policies, all on an injectable clock. The wire
+// codecs live in package wire; this package is the model, one lock and one instant across services.
 //
 // One Emulator serves every region; the region comes from the request's SigV4 credential scope,
 // never from the Host header, so a single httptest server can stand in for any regional endpoint.
@@ -21,6 +23,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 )
 
 // Limits are the account quotas DescribeAccountLimits reports and Create* enforces. AWS's defaults
@@ -61,20 +65,17 @@ type Options struct {
 	// Logger receives one line per API error and state-file problem; nil discards.
 	Logger *slog.Logger
 	// ImageExists says whether an AMI exists in the account's region. CreateLaunchConfiguration
-	// with an image it rejects fails as AWS fails it, with a ValidationError naming the image, so
-	// tests can feed the operator input only AWS can reject. nil: every image exists (the
-	// emulator knows no AMIs).
+	// with an image it rejects fails as AWS fails it, with a ValidationError naming the image, and
+	// a group launching from a template version whose image it rejects records AWS's failed
+	// launch activity, so tests can feed the operator input only AWS can reject. nil: every image
+	// exists (the emulator knows no AMIs).
 	ImageExists func(imageID string) bool
+	// DenyLaunchConfigurations makes the account one that may not create launch configurations,
+	// as every AWS account created since 2024-10-01 is: CreateLaunchConfiguration fails with
+	// AWS's UnsupportedOperation, while existing launch configurations still describe, delete
+	// and launch. SetDenyLaunchConfigurations (and the admin API) change it while running.
+	DenyLaunchConfigurations bool
 }
-
-// protocol is the wire format a request arrived in; errors (including injected faults) go back in it.
-type protocol int
-
-const (
-	protoQuery protocol = iota // AWS Query: form-encoded request, XML response
-	protoJSON                  // AWS JSON 1.0 (X-Amz-Target)
-	protoCBOR                  // Smithy RPCv2 CBOR
-)
 
 // XML namespaces of the two Query APIs.
 const (
@@ -103,6 +104,8 @@ type Emulator struct {
 
 	faults *Faults
 	calls  *callCounter
+	// denyLCs is Options.DenyLaunchConfigurations as it is now.
+	denyLCs atomic.Bool
 	// onCall is the hook OnCall installed, nil for none.
 	onCall atomic.Pointer[func(Call)]
 	// dirty wakes Run's state saver after a change; buffered so marking never blocks.
@@ -110,11 +113,12 @@ type Emulator struct {
 	admin http.Handler
 }
 
-// regionState is everything one region holds: both services share the region's simulation.
+// regionState is everything one region holds: the services share the region's simulation.
 type regionState struct {
 	name string
 	cw   *cloudWatchState
 	as   *autoScalingState
+	ec2  *ec2State
 }
 
 // New returns an emulator. If opts.StateFile exists it is loaded; an unreadable file is logged and
@@ -154,6 +158,7 @@ func New(opts Options) *Emulator {
 		calls:   newCallCounter(),
 		dirty:   make(chan struct{}, 1),
 	}
+	e.denyLCs.Store(opts.DenyLaunchConfigurations)
 	e.admin = e.adminHandler()
 	if opts.StateFile != "" {
 		if err := e.loadState(opts.StateFile); err != nil {
@@ -168,7 +173,7 @@ func New(opts Options) *Emulator {
 func (e *Emulator) region(name string) *regionState {
 	rs, ok := e.regions[name]
 	if !ok {
-		rs = &regionState{name: name, cw: newCloudWatchState(), as: newAutoScalingState()}
+		rs = &regionState{name: name, cw: newCloudWatchState(), as: newAutoScalingState(), ec2: newEC2State()}
 		e.regions[name] = rs
 	}
 	return rs
@@ -197,7 +202,8 @@ func (e *Emulator) requestRegion(r *http.Request) string {
 const maxQueryBody = 8 << 20
 
 // ServeHTTP routes by protocol, never by Host: Smithy RPCv2 CBOR by path, AWS JSON 1.0 by
-// X-Amz-Target, AWS Query by the Version parameter. Admin endpoints live under /_emulator/.
+// X-Amz-Target, the form-encoded protocols (awsQuery for Auto Scaling and CloudWatch, ec2Query
+// for EC2) by the Version parameter. Admin endpoints live under /_emulator/.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, adminPrefix) {
 		e.admin.ServeHTTP(w, r)
@@ -208,35 +214,39 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.HasPrefix(r.URL.Path, cborPathPrefix):
 		op := strings.TrimPrefix(r.URL.Path, cborPathPrefix)
-		e.serveAction(w, protoCBOR, "", op, func(w http.ResponseWriter, rs *regionState) {
+		e.serveAction(w, wire.CBOR, "", op, func(w http.ResponseWriter, rs *regionState) {
 			e.serveCloudWatchCBOR(w, r, rs, op)
 		}, regionName)
 	case strings.HasPrefix(r.Header.Get("X-Amz-Target"), cloudWatchService+"."):
 		op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), cloudWatchService+".")
-		e.serveAction(w, protoJSON, "", op, func(w http.ResponseWriter, rs *regionState) {
+		e.serveAction(w, wire.JSON, "", op, func(w http.ResponseWriter, rs *regionState) {
 			e.serveCloudWatchJSON(w, r, rs, op)
 		}, regionName)
 	default:
 		r.Body = http.MaxBytesReader(w, r.Body, maxQueryBody)
 		if err := r.ParseForm(); err != nil {
-			writeQueryError(w, "", validationError("Could not read the request as an AWS Query form: %v.", err))
+			wire.WriteQueryError(w, "", validationError("Could not read the request as an AWS Query form: %v.", err))
 			return
 		}
 		form := r.Form
 		action := form.Get("Action")
 		switch version := form.Get("Version"); version {
 		case autoScalingVersion:
-			e.serveAction(w, protoQuery, autoScalingXMLNS, action, func(w http.ResponseWriter, rs *regionState) {
+			e.serveAction(w, wire.Query, autoScalingXMLNS, action, func(w http.ResponseWriter, rs *regionState) {
 				e.serveAutoScaling(w, rs, action, form)
 			}, regionName)
 		case cloudWatchVersion:
-			e.serveAction(w, protoQuery, cloudWatchXMLNS, action, func(w http.ResponseWriter, rs *regionState) {
+			e.serveAction(w, wire.Query, cloudWatchXMLNS, action, func(w http.ResponseWriter, rs *regionState) {
 				e.serveCloudWatchQuery(w, r, rs, action, form)
 			}, regionName)
+		case ec2Version:
+			e.serveAction(w, wire.EC2, "", action, func(w http.ResponseWriter, rs *regionState) {
+				e.serveEC2(w, rs, action, form)
+			}, regionName)
 		default:
-			writeQueryError(w, "", senderError("InvalidParameterValue",
-				"Unsupported Version %q: send Version=%s (Auto Scaling) or Version=%s (CloudWatch) with the Action, or use CloudWatch's JSON or CBOR protocol.",
-				version, autoScalingVersion, cloudWatchVersion))
+			wire.WriteQueryError(w, "", senderError("InvalidParameterValue",
+				"Unsupported Version %q: send Version=%s (Auto Scaling), Version=%s (CloudWatch) or Version=%s (EC2) with the Action, or use CloudWatch's JSON or CBOR protocol.",
+				version, autoScalingVersion, cloudWatchVersion, ec2Version))
 		}
 	}
 }
@@ -244,7 +254,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serveAction is the part of routing every protocol shares: count the call, apply injected faults,
 // bring the simulation up to now, then run the handler. Handlers, the CloudWatch ones included,
 // run with e.mu held and must not lock it.
-func (e *Emulator) serveAction(w http.ResponseWriter, p protocol, xmlns, action string,
+func (e *Emulator) serveAction(w http.ResponseWriter, p wire.Protocol, xmlns, action string,
 	handle func(http.ResponseWriter, *regionState), regionName string) {
 	action = callName(action)
 	e.calls.add(action)
@@ -252,10 +262,13 @@ func (e *Emulator) serveAction(w http.ResponseWriter, p protocol, xmlns, action 
 		if fault.delay > 0 {
 			time.Sleep(fault.delay) // simulated network latency, outside the lock
 		}
-		if fault.err != nil {
-			e.calls.addError(action, fault.err.Code)
-			writeProtocolError(w, p, xmlns, fault.err)
-			e.runOnCall(Call{Region: regionName, Action: action, Code: fault.err.Code})
+		if err := fault.err; err != nil {
+			if p == wire.EC2 {
+				err = ec2Fault(err)
+			}
+			e.calls.addError(action, err.Code)
+			writeProtocolError(w, p, xmlns, err)
+			e.runOnCall(Call{Region: regionName, Service: service(p, xmlns), Action: action, Code: err.Code})
 			return
 		}
 	}
@@ -277,9 +290,9 @@ func (e *Emulator) serveAction(w http.ResponseWriter, p protocol, xmlns, action 
 		// JSON's X-Amzn-ErrorType may carry "Code:http://docs..." — keep the code.
 		code, _, _ = strings.Cut(code, ":")
 		e.calls.addError(action, code)
-		e.runOnCall(Call{Region: regionName, Action: action, Code: code})
+		e.runOnCall(Call{Region: regionName, Service: service(p, xmlns), Action: action, Code: code})
 	} else {
-		e.runOnCall(Call{Region: regionName, Action: action})
+		e.runOnCall(Call{Region: regionName, Service: service(p, xmlns), Action: action})
 	}
 	e.markDirty()
 }
@@ -288,6 +301,10 @@ func (e *Emulator) serveAction(w http.ResponseWriter, p protocol, xmlns, action 
 type Call struct {
 	// Region the call was signed for, and its action (CreateAutoScalingGroup, PutMetricAlarm, ...).
 	Region, Action string
+	// Service is the API's IAM prefix: "autoscaling", "cloudwatch" or "ec2". It tells apart the
+	// actions two services share a name for (DescribeTags, DeleteTags), which Calls and Faults
+	// key by name alone.
+	Service string
 	// Code is the error code the call failed with (an injected fault's included); "" on success.
 	Code string
 }
@@ -327,17 +344,31 @@ func callName(action string) string {
 	return action
 }
 
-// writeProtocolError writes err the way the request's protocol expects errors.
-func writeProtocolError(w http.ResponseWriter, p protocol, xmlns string, err *APIError) {
-	if p == protoQuery {
-		writeQueryError(w, xmlns, err)
-		return
+// service is the IAM prefix of the API a request spoke.
+func service(p wire.Protocol, xmlns string) string {
+	switch {
+	case p == wire.EC2:
+		return "ec2"
+	case p == wire.Query && xmlns == autoScalingXMLNS:
+		return "autoscaling"
 	}
-	writeCloudWatchError(w, p, err)
+	return "cloudwatch"
 }
 
-// statusRecorder remembers the status and, for errors written by writeQueryError, the error code,
-// so call counters can count errors by code whichever handler wrote them.
+// writeProtocolError writes err the way the request's protocol expects errors.
+func writeProtocolError(w http.ResponseWriter, p wire.Protocol, xmlns string, err *APIError) {
+	switch p {
+	case wire.Query:
+		wire.WriteQueryError(w, xmlns, err)
+	case wire.EC2:
+		wire.WriteEC2Error(w, err)
+	default:
+		writeCloudWatchError(w, p, err)
+	}
+}
+
+// statusRecorder remembers the status and the error code the wire writers report, so call
+// counters can count errors by code whichever handler wrote them.
 type statusRecorder struct {
 	http.ResponseWriter
 	status    int
@@ -348,3 +379,5 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
 }
+
+func (s *statusRecorder) RecordErrorCode(code string) { s.errorCode = code }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+
+	"github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 )
 
 // postQuery sends a raw AWS Query request (no SDK) signed, if region is set, for that region.
@@ -33,7 +35,7 @@ func postQuery(t *testing.T, h http.Handler, region string, form url.Values) (in
 // queryErrorOf parses a Query error document.
 func queryErrorOf(t *testing.T, body string) (typ, code, message string) {
 	t.Helper()
-	var doc queryErrorResponse
+	var doc wire.QueryErrorResponse
 	if err := xml.Unmarshal([]byte(body), &doc); err != nil {
 		t.Fatalf("not a Query error document: %v\n%s", err, body)
 	}
@@ -49,7 +51,7 @@ func TestRouterQueryErrors(t *testing.T) {
 		code, message string
 	}{
 		{"unknown version", url.Values{"Action": {"DescribeAutoScalingGroups"}, "Version": {"2099-01-01"}}, 400, "InvalidParameterValue",
-			`Unsupported Version "2099-01-01": send Version=2011-01-01 (Auto Scaling) or Version=2010-08-01 (CloudWatch) with the Action, or use CloudWatch's JSON or CBOR protocol.`},
+			`Unsupported Version "2099-01-01": send Version=2011-01-01 (Auto Scaling), Version=2010-08-01 (CloudWatch) or Version=2016-11-15 (EC2) with the Action, or use CloudWatch's JSON or CBOR protocol.`},
 		{"no action", url.Values{"Version": {"2011-01-01"}}, 400, "MissingAction", "The request must contain the parameter Action."},
 		{"unknown action", url.Values{"Action": {"LaunchRockets"}, "Version": {"2011-01-01"}}, 400, "InvalidAction",
 			"The action LaunchRockets is not valid for this web service (the emulator implements 35 Auto Scaling actions; see Calls or the package docs)."},

@@ -1,21 +1,10 @@
 package emulator
 
-import (
-	"fmt"
-	"net/http"
-)
+import "github.com/autoscale-operator/autoscale-operator/pkg/emulator/wire"
 
-// APIError is an AWS error in protocol-neutral form. Every protocol writer (Query XML, JSON, CBOR)
-// serializes it; SDKs switch on Code, people read Message, and Sender says whether the caller
-// (true, HTTP 4xx) or the service (false, "Receiver", HTTP 5xx) is at fault.
-type APIError struct {
-	Code    string
-	Message string
-	Status  int
-	Sender  bool
-}
-
-func (e *APIError) Error() string { return e.Code + ": " + e.Message }
+// APIError is an AWS error in protocol-neutral form (see wire.Error): every protocol writer
+// serializes it.
+type APIError = wire.Error
 
 // validationError is AWS's catch-all for bad input: HTTP 400, code ValidationError.
 func validationError(format string, a ...any) *APIError {
@@ -24,13 +13,7 @@ func validationError(format string, a ...any) *APIError {
 
 // senderError is a 400 client fault with the given AWS error code.
 func senderError(code, format string, a ...any) *APIError {
-	return &APIError{Code: code, Message: fmt.Sprintf(format, a...), Status: http.StatusBadRequest, Sender: true}
-}
-
-// internalError is a 500 service fault. The emulator returns it only for its own bugs, never for
-// anything a client sent.
-func internalError(format string, a ...any) *APIError {
-	return &APIError{Code: "InternalFailure", Message: fmt.Sprintf(format, a...), Status: http.StatusInternalServerError}
+	return wire.SenderError(code, format, a...)
 }
 
 // The Auto Scaling error codes the AWS SDKs model as typed errors (AlreadyExistsFault and friends

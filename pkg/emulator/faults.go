@@ -3,7 +3,6 @@ package emulator
 import (
 	"math/rand/v2"
 	"net/http"
-	"sort"
 	"sync"
 	"time"
 )
@@ -14,7 +13,9 @@ type FaultRule struct {
 	// ErrorRate is the probability (0..1) that a call fails with Code.
 	ErrorRate float64 `json:"errorRate,omitempty"`
 	// Code is the error returned: Throttling (the default), RequestLimitExceeded, InternalFailure
-	// or ServiceUnavailable; any other code is returned as a 400 client error.
+	// or ServiceUnavailable; any other code is returned as a 400 client error. EC2 actions answer
+	// in EC2's own codes: RequestLimitExceeded (HTTP 503) for Throttling, InternalError for
+	// InternalFailure, Unavailable for ServiceUnavailable.
 	Code string `json:"code,omitempty"`
 	// Latency (plus up to LatencyJitter more, uniformly) delays every matching call, in real time.
 	Latency       time.Duration `json:"latency,omitempty"`
@@ -132,7 +133,9 @@ func (c *callCounter) addError(action, code string) {
 }
 
 // Calls returns how many calls each action received ("DescribeAutoScalingGroups") and how many of
-// them failed with each error code ("DescribeAutoScalingGroups:Throttling"), across all regions.
+// them failed with each error code ("DescribeAutoScalingGroups:Throttling"), across all regions
+// and services. Actions are counted by name alone, so EC2's and Auto Scaling's DescribeTags and
+// DeleteTags share a counter (OnCall's Call.Service tells them apart).
 func (e *Emulator) Calls() map[string]int64 {
 	e.calls.mu.Lock()
 	defer e.calls.mu.Unlock()
@@ -148,14 +151,4 @@ func (e *Emulator) ResetCalls() {
 	e.calls.mu.Lock()
 	defer e.calls.mu.Unlock()
 	e.calls.counts = map[string]int64{}
-}
-
-// sortedKeys is for stable admin output.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -41,7 +41,7 @@ func TestOnCallRunsBeforeTheResponseLeaves(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the hook did not run")
 	}
-	if c != (Call{Region: "us-east-1", Action: "CreateAutoScalingGroup"}) {
+	if c != (Call{Region: "us-east-1", Service: "autoscaling", Action: "CreateAutoScalingGroup"}) {
 		t.Errorf("hook saw %+v", c)
 	}
 	if !existed {
@@ -81,8 +81,8 @@ func TestOnCallSeesErrorsAndFaults(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	want := []Call{
-		{Region: "us-east-1", Action: "DeleteLaunchConfiguration", Code: apiCode(err)},
-		{Region: "us-east-1", Action: "DescribeAutoScalingGroups", Code: "Throttling"},
+		{Region: "us-east-1", Service: "autoscaling", Action: "DeleteLaunchConfiguration", Code: apiCode(err)},
+		{Region: "us-east-1", Service: "autoscaling", Action: "DescribeAutoScalingGroups", Code: "Throttling"},
 	}
 	if len(seen) != len(want) || seen[0] != want[0] || seen[1] != want[1] {
 		t.Errorf("hook saw %+v, want %+v", seen, want)

@@ -73,12 +73,18 @@ func (e *Emulator) needsTicks(rs *regionState) bool {
 }
 
 // nextTransition is the earliest time a Pending instance becomes InService or a Terminating one is
-// gone, in any region.
+// gone, or a group whose launch failed tries again, in any region.
 func (e *Emulator) nextTransition() (time.Time, bool) {
 	var next time.Time
 	found := false
 	for _, rs := range e.regions {
 		for _, g := range rs.as.Groups {
+			// A group short of capacity after a failed launch needs a step when its pause ends,
+			// even in a region with nothing else to simulate.
+			if g.LaunchRetryAt.After(e.simTime) && !g.DeleteInProgress && g.liveCount() < g.DesiredCapacity &&
+				(!found || g.LaunchRetryAt.Before(next)) {
+				next, found = g.LaunchRetryAt, true
+			}
 			for _, in := range g.Instances {
 				if in.LifecycleState == stateInService {
 					continue
@@ -96,6 +102,7 @@ func (e *Emulator) nextTransition() (time.Time, bool) {
 // region; and on 10-second boundaries, metrics (each minute) and alarm evaluation in ticking regions.
 func (e *Emulator) step(regions, ticking []*regionState, t time.Time) {
 	for _, rs := range regions {
+		rs.ec2.prune(t)
 		for _, g := range rs.sortedGroups() {
 			for _, in := range append([]*instance(nil), g.Instances...) {
 				if in.LifecycleState != stateInService && !in.TransitionAt.After(t) {

@@ -98,10 +98,13 @@ func (e *Emulator) reconcile(rs *regionState, g *asGroup, now time.Time, trigger
 		room := e.opts.Limits.MaxInstances - regionInstances(rs)
 		for i := live; i < g.DesiredCapacity; i++ {
 			if room <= 0 {
-				e.launchFailed(rs, g, now, cause)
+				e.launchFailed(rs, g, now, cause, "You have requested more instances than your current instance limit allows.",
+					fmt.Sprintf("You have requested more instances than your current instance limit of %d allows for the region. Launching EC2 instance failed.", e.opts.Limits.MaxInstances))
 				break
 			}
-			e.launch(rs, g, now, cause, cooldown)
+			if e.launch(rs, g, now, cause, cooldown) == nil {
+				break
+			}
 			room--
 		}
 	case live > g.DesiredCapacity && !g.suspended(procTerminate):
@@ -122,11 +125,13 @@ func (e *Emulator) reconcile(rs *regionState, g *asGroup, now time.Time, trigger
 // launchRetryDelay is how long a group waits before launching again after a failed launch.
 const launchRetryDelay = 5 * time.Minute
 
-// launchFailed records the failed launch AWS reports when EC2 has no capacity for the account.
-func (e *Emulator) launchFailed(rs *regionState, g *asGroup, now time.Time, cause string) {
-	a := e.addActivity(rs, g, now, "Launching a new EC2 instance.  Status Reason: You have requested more instances than your current instance limit allows.", cause, activityDetails("", g.AvailabilityZones[0]), 0)
+// launchFailed records a launch EC2 refused, as AWS reports it: a Failed activity whose
+// description gives the reason and whose status message is EC2's, and a pause before the group
+// tries again.
+func (e *Emulator) launchFailed(rs *regionState, g *asGroup, now time.Time, cause, reason, statusMessage string) {
+	a := e.addActivity(rs, g, now, "Launching a new EC2 instance.  Status Reason: "+reason, cause, activityDetails("", g.AvailabilityZones[0]), 0)
 	a.StatusCode, a.Progress, a.End = activityFailed, 100, now
-	a.StatusMessage = fmt.Sprintf("You have requested more instances than your current instance limit of %d allows for the region. Launching EC2 instance failed.", e.opts.Limits.MaxInstances)
+	a.StatusMessage = statusMessage
 	g.LaunchRetryAt = now.Add(launchRetryDelay)
 }
 
@@ -197,8 +202,16 @@ func (g *asGroup) placement(region string) (zone, subnet string) {
 	return zone, subnet
 }
 
-// launch starts one instance and records its launch activity.
+// launch starts one instance and records its launch activity. If EC2 refuses the launch (the
+// group's launch template or its version is gone, or names an image that does not exist) it
+// records the failed activity instead and returns nil.
 func (e *Emulator) launch(rs *regionState, g *asGroup, now time.Time, cause string, cooldown int) *instance {
+	src, failure := e.launchSource(rs, g)
+	if failure != "" {
+		msg := strings.TrimSuffix(failure, ".") + ". Launching EC2 instance failed."
+		e.launchFailed(rs, g, now, cause, msg, msg)
+		return nil
+	}
 	zone, subnet := g.placement(rs.name)
 	in := &instance{
 		ID:               "i-0" + randomHex(16),
@@ -210,18 +223,16 @@ func (e *Emulator) launch(rs *regionState, g *asGroup, now time.Time, cause stri
 		LaunchTime:       now,
 		TransitionAt:     now.Add(e.opts.LaunchDelay),
 	}
-	if g.LaunchTemplate != nil {
-		lt := *g.LaunchTemplate
-		in.LaunchTemplate = &lt
+	in.InstanceType, in.ImageID = src.instanceType, src.imageID
+	if src.template != nil {
+		in.LaunchTemplate = src.template
 	} else {
 		in.LaunchConfigurationName = g.LaunchConfigurationName
-		if lc, ok := rs.as.LaunchConfigs[g.LaunchConfigurationName]; ok {
-			in.InstanceType, in.ImageID = lc.InstanceType, lc.ImageID
-		}
 	}
 	a := e.addActivity(rs, g, now, "Launching a new EC2 instance: "+in.ID, cause, activityDetails(subnet, zone), cooldown)
 	in.ActivityID = a.ID
 	g.Instances = append(g.Instances, in)
+	e.recordEC2Instance(rs, g, in, src)
 	if e.opts.LaunchDelay <= 0 {
 		e.transition(rs, g, in, now)
 	}
@@ -260,6 +271,7 @@ func (e *Emulator) transition(rs *regionState, g *asGroup, in *instance, t time.
 		in.LifecycleState = stateInService
 	case stateTerminating:
 		g.Instances = removeInstance(g.Instances, in)
+		rs.ec2.ec2Terminated(in.ID, t)
 		if g.DeleteInProgress && len(g.Instances) == 0 {
 			e.removeGroup(rs, g)
 		}
@@ -377,15 +389,18 @@ func (e *Emulator) pickForTermination(rs *regionState, g *asGroup, now time.Time
 		case "OldestLaunchConfiguration":
 			candidates = keepBest(candidates, e.launchConfigAge(rs, g))
 		case "OldestLaunchTemplate":
-			candidates = keepBest(candidates, templateMismatch(g))
+			candidates = keepBest(candidates, launchTemplateAge(rs, g))
 		case "ClosestToNextInstanceHour":
 			candidates = keepBest(candidates, closestToHour(now))
 		case "Default":
 			// AWS's Default is oldest launch configuration or template, then closest to the next
 			// billing hour, then random. Per-second billing made the hour meaningless, so the
 			// emulator goes to the oldest instance (the tie-break below): deterministic for tests.
-			candidates = keepBest(candidates, e.launchConfigAge(rs, g))
-			candidates = keepBest(candidates, templateMismatch(g))
+			if g.LaunchTemplate != nil {
+				candidates = keepBest(candidates, launchTemplateAge(rs, g))
+			} else {
+				candidates = keepBest(candidates, e.launchConfigAge(rs, g))
+			}
 		}
 	}
 	oldest := candidates[0]
@@ -428,13 +443,22 @@ func (e *Emulator) launchConfigAge(rs *regionState, g *asGroup) func(*instance) 
 	}
 }
 
-// templateMismatch prefers instances launched from anything but the group's current template.
-func templateMismatch(g *asGroup) func(*instance) float64 {
+// launchTemplateAge scores instances of a group that uses a launch template as AWS orders them for
+// termination: instances launched from a launch configuration first, then from another template,
+// then from the oldest versions of the group's template. In a group that uses a launch
+// configuration it scores every instance alike.
+func launchTemplateAge(_ *regionState, g *asGroup) func(*instance) float64 {
 	return func(in *instance) float64 {
-		if g.LaunchTemplate != nil && in.LaunchTemplate != nil && *in.LaunchTemplate == *g.LaunchTemplate {
+		switch {
+		case g.LaunchTemplate == nil:
 			return 0
+		case in.LaunchTemplate == nil:
+			return 1 << 62
+		case in.LaunchTemplate.LaunchTemplateID != g.LaunchTemplate.LaunchTemplateID:
+			return 1 << 61
 		}
-		return 1
+		n, _ := parseVersionNumber(in.LaunchTemplate.Version)
+		return -float64(n)
 	}
 }
 

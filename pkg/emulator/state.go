@@ -15,10 +15,12 @@ type Snapshot struct {
 	Regions map[string]RegionSnapshot `json:"regions"`
 }
 
-// RegionSnapshot is one region's resources; groups and launch configurations by name.
+// RegionSnapshot is one region's resources; groups, launch configurations and launch templates
+// by name.
 type RegionSnapshot struct {
 	Groups               map[string]GroupSnapshot               `json:"groups"`
 	LaunchConfigurations map[string]LaunchConfigurationSnapshot `json:"launchConfigurations"`
+	LaunchTemplates      map[string]LaunchTemplateSnapshot      `json:"launchTemplates"`
 	// Activities of every group, newest first.
 	Activities []ActivitySnapshot `json:"activities"`
 	Alarms     []AlarmSnapshot    `json:"alarms"`
@@ -26,19 +28,21 @@ type RegionSnapshot struct {
 
 // GroupSnapshot is an Auto Scaling group.
 type GroupSnapshot struct {
-	Name                    string             `json:"name"`
-	ARN                     string             `json:"arn"`
-	LaunchConfigurationName string             `json:"launchConfigurationName,omitempty"`
-	MinSize                 int                `json:"minSize"`
-	MaxSize                 int                `json:"maxSize"`
-	DesiredCapacity         int                `json:"desiredCapacity"`
-	AvailabilityZones       []string           `json:"availabilityZones"`
-	DeleteInProgress        bool               `json:"deleteInProgress,omitempty"`
-	SuspendedProcesses      []string           `json:"suspendedProcesses,omitempty"`
-	Tags                    map[string]string  `json:"tags,omitempty"`
-	Load                    float64            `json:"load"`
-	Instances               []InstanceSnapshot `json:"instances"`
-	Policies                []PolicySnapshot   `json:"policies,omitempty"`
+	Name                    string `json:"name"`
+	ARN                     string `json:"arn"`
+	LaunchConfigurationName string `json:"launchConfigurationName,omitempty"`
+	// LaunchTemplate is the group's template, its version as the group names it ("3", "$Latest").
+	LaunchTemplate     *LaunchTemplateRef `json:"launchTemplate,omitempty"`
+	MinSize            int                `json:"minSize"`
+	MaxSize            int                `json:"maxSize"`
+	DesiredCapacity    int                `json:"desiredCapacity"`
+	AvailabilityZones  []string           `json:"availabilityZones"`
+	DeleteInProgress   bool               `json:"deleteInProgress,omitempty"`
+	SuspendedProcesses []string           `json:"suspendedProcesses,omitempty"`
+	Tags               map[string]string  `json:"tags,omitempty"`
+	Load               float64            `json:"load"`
+	Instances          []InstanceSnapshot `json:"instances"`
+	Policies           []PolicySnapshot   `json:"policies,omitempty"`
 }
 
 // InService counts the group's InService instances.
@@ -61,6 +65,43 @@ type InstanceSnapshot struct {
 	HealthStatus         string    `json:"healthStatus"`
 	ProtectedFromScaleIn bool      `json:"protectedFromScaleIn"`
 	LaunchTime           time.Time `json:"launchTime"`
+	// What the instance launched from: a launch configuration, or a template and the version
+	// number it resolved to at launch.
+	LaunchConfigurationName string             `json:"launchConfigurationName,omitempty"`
+	LaunchTemplate          *LaunchTemplateRef `json:"launchTemplate,omitempty"`
+	ImageID                 string             `json:"imageId,omitempty"`
+	InstanceType            string             `json:"instanceType,omitempty"`
+}
+
+// LaunchTemplateRef names a launch template version.
+type LaunchTemplateRef struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// LaunchTemplateSnapshot is a launch template and its versions.
+type LaunchTemplateSnapshot struct {
+	ID             string            `json:"id"`
+	Name           string            `json:"name"`
+	DefaultVersion int64             `json:"defaultVersion"`
+	LatestVersion  int64             `json:"latestVersion"`
+	Tags           map[string]string `json:"tags,omitempty"`
+	Created        time.Time         `json:"created"`
+	// Versions in ascending order.
+	Versions []LaunchTemplateVersionSnapshot `json:"versions"`
+}
+
+// LaunchTemplateVersionSnapshot is one version of a launch template: the data a test most often
+// asserts on, and all of it as EC2 describes it.
+type LaunchTemplateVersionSnapshot struct {
+	Number       int64     `json:"number"`
+	Description  string    `json:"description,omitempty"`
+	Created      time.Time `json:"created"`
+	ImageID      string    `json:"imageId,omitempty"`
+	InstanceType string    `json:"instanceType,omitempty"`
+	// Data is the version's LaunchTemplateData as JSON, with EC2's lowerCamel member names.
+	Data json.RawMessage `json:"data"`
 }
 
 // PolicySnapshot is a scaling policy.
@@ -102,7 +143,11 @@ func (e *Emulator) Snapshot() Snapshot {
 		r := RegionSnapshot{
 			Groups:               map[string]GroupSnapshot{},
 			LaunchConfigurations: map[string]LaunchConfigurationSnapshot{},
+			LaunchTemplates:      map[string]LaunchTemplateSnapshot{},
 			Alarms:               rs.cw.snapshotAlarms(),
+		}
+		for _, lt := range rs.ec2.LaunchTemplates {
+			r.LaunchTemplates[lt.Name] = lt.snapshot()
 		}
 		for _, g := range rs.as.Groups {
 			r.Groups[g.Name] = e.groupSnapshot(rs, g)
@@ -125,6 +170,7 @@ func (e *Emulator) groupSnapshot(rs *regionState, g *asGroup) GroupSnapshot {
 		MinSize: g.MinSize, MaxSize: g.MaxSize, DesiredCapacity: g.DesiredCapacity,
 		AvailabilityZones: append([]string(nil), g.AvailabilityZones...),
 		DeleteInProgress:  g.DeleteInProgress,
+		LaunchTemplate:    templateRef(g.LaunchTemplate),
 		Load:              e.groupLoad(rs, g.Name),
 		Instances:         []InstanceSnapshot{},
 	}
@@ -140,10 +186,35 @@ func (e *Emulator) groupSnapshot(rs *regionState, g *asGroup) GroupSnapshot {
 	}
 	for _, in := range g.Instances {
 		s.Instances = append(s.Instances, InstanceSnapshot{ID: in.ID, AvailabilityZone: in.AvailabilityZone, Subnet: in.Subnet,
-			LifecycleState: in.LifecycleState, HealthStatus: in.HealthStatus, ProtectedFromScaleIn: in.Protected, LaunchTime: in.LaunchTime})
+			LifecycleState: in.LifecycleState, HealthStatus: in.HealthStatus, ProtectedFromScaleIn: in.Protected, LaunchTime: in.LaunchTime,
+			LaunchConfigurationName: in.LaunchConfigurationName, LaunchTemplate: templateRef(in.LaunchTemplate), ImageID: in.ImageID, InstanceType: in.InstanceType})
 	}
 	for _, p := range g.Policies {
 		s.Policies = append(s.Policies, PolicySnapshot{Name: p.Name, ARN: p.ARN, PolicyType: p.PolicyType, AdjustmentType: p.AdjustmentType, Enabled: p.Enabled})
+	}
+	return s
+}
+
+func templateRef(spec *launchTemplateSpec) *LaunchTemplateRef {
+	if spec == nil {
+		return nil
+	}
+	return &LaunchTemplateRef{ID: spec.LaunchTemplateID, Name: spec.LaunchTemplateName, Version: spec.Version}
+}
+
+func (lt *launchTemplate) snapshot() LaunchTemplateSnapshot {
+	s := LaunchTemplateSnapshot{ID: lt.ID, Name: lt.Name, DefaultVersion: lt.DefaultVersion, LatestVersion: lt.latest().Number, Created: lt.Created}
+	if len(lt.Tags) > 0 {
+		s.Tags = map[string]string{}
+		for _, t := range lt.Tags {
+			s.Tags[t.Key] = t.Value
+		}
+	}
+	for _, v := range lt.Versions {
+		// The data has only strings, numbers, booleans and their lists: it always marshals.
+		data, _ := json.Marshal(v.Data)
+		s.Versions = append(s.Versions, LaunchTemplateVersionSnapshot{Number: v.Number, Description: v.Description, Created: v.Created,
+			ImageID: v.Data.ImageID, InstanceType: v.Data.InstanceType, Data: data})
 	}
 	return s
 }
@@ -163,6 +234,8 @@ type stateFile struct {
 type regionFile struct {
 	AutoScaling *autoScalingState `json:"autoScaling"`
 	CloudWatch  *cloudWatchState  `json:"cloudWatch"`
+	// EC2 is absent from files written before EC2 was emulated; they load with no templates.
+	EC2 *ec2State `json:"ec2,omitempty"`
 }
 
 // SaveState writes everything (both services, every region) to Options.StateFile, atomically:
@@ -174,7 +247,7 @@ func (e *Emulator) SaveState() error {
 	e.mu.Lock()
 	f := stateFile{Version: stateFileVersion, SimTime: e.simTime, Data: map[string]regionFile{}}
 	for name, rs := range e.regions {
-		f.Data[name] = regionFile{AutoScaling: rs.as, CloudWatch: rs.cw}
+		f.Data[name] = regionFile{AutoScaling: rs.as, CloudWatch: rs.cw, EC2: rs.ec2}
 	}
 	data, err := json.Marshal(f)
 	e.mu.Unlock()
@@ -216,7 +289,7 @@ func (e *Emulator) loadState(path string) error {
 		return fmt.Errorf("%s has state version %d; this emulator reads version %d", path, f.Version, stateFileVersion)
 	}
 	for name, rf := range f.Data {
-		rs := &regionState{name: name, cw: rf.CloudWatch, as: rf.AutoScaling}
+		rs := &regionState{name: name, cw: rf.CloudWatch, as: rf.AutoScaling, ec2: rf.EC2}
 		if rs.cw == nil {
 			rs.cw = newCloudWatchState()
 		}
@@ -229,6 +302,11 @@ func (e *Emulator) loadState(path string) error {
 		if rs.as.LaunchConfigs == nil {
 			rs.as.LaunchConfigs = map[string]*launchConfig{}
 		}
+		if rs.ec2 == nil {
+			rs.ec2 = newEC2State()
+		}
+		rs.ec2.reindex()
+		rs.backfillInstances()
 		e.regions[name] = rs
 	}
 	// Resume the simulation where it stopped: if the clock moved on while the emulator was down,

@@ -1,19 +1,20 @@
-package emulator
+package wire
 
 import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/aws/smithy-go/encoding/cbor"
 )
 
-// decodeCBORTree reads a Smithy RPCv2 CBOR body into an input tree (see cloudwatch_wire.go), using
+// DecodeCBOR reads a Smithy RPCv2 CBOR body into an input tree (see tree.go), using
 // the same CBOR decoder the AWS SDK uses. An empty body is an empty input: the SDK sends no body
 // when no input member is set.
-func decodeCBORTree(body []byte) (map[string]any, error) {
+func DecodeCBOR(body []byte) (map[string]any, error) {
 	if len(body) == 0 {
 		return map[string]any{}, nil
 	}
@@ -27,7 +28,7 @@ func decodeCBORTree(body []byte) (map[string]any, error) {
 	}
 	m, ok := tree.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("the body is %s, not a CBOR map", describeWire(tree))
+		return nil, fmt.Errorf("the body is %s, not a CBOR map", describe(tree))
 	}
 	return m, nil
 }
@@ -95,26 +96,26 @@ func floatNumber(f float64) (any, error) {
 	return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil
 }
 
-// treeToCBOR encodes an output tree; timestamps are tag 1 around float64 epoch seconds, exactly
+// EncodeCBOR encodes an output tree; timestamps are tag 1 around float64 epoch seconds, exactly
 // what the SDK's own serializer writes.
-func treeToCBOR(v any) cbor.Value {
+func EncodeCBOR(v any) cbor.Value {
 	switch v := v.(type) {
-	case wireStruct:
+	case Struct:
 		m := make(cbor.Map, len(v))
 		for _, f := range v {
-			m[f.Name] = treeToCBOR(f.Value)
+			m[f.Name] = EncodeCBOR(f.Value)
 		}
 		return m
 	case map[string]any:
 		m := make(cbor.Map, len(v))
 		for k, item := range v {
-			m[k] = treeToCBOR(item)
+			m[k] = EncodeCBOR(item)
 		}
 		return m
 	case []any:
 		list := make(cbor.List, len(v))
 		for i, item := range v {
-			list[i] = treeToCBOR(item)
+			list[i] = EncodeCBOR(item)
 		}
 		return list
 	case string:
@@ -129,7 +130,16 @@ func treeToCBOR(v any) cbor.Value {
 	case float64:
 		return cbor.Float64(v)
 	case time.Time:
-		return &cbor.Tag{ID: 1, Value: cbor.Float64(epochSeconds(v))}
+		return &cbor.Tag{ID: 1, Value: cbor.Float64(EpochSeconds(v))}
 	}
 	panic(fmt.Sprintf("treeToCBOR: unexpected %T", v))
+}
+
+// WriteCBOR writes an output tree as an RPCv2 CBOR response.
+func WriteCBOR(w http.ResponseWriter, status int, tree any) {
+	w.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
+	w.Header().Set("Content-Type", "application/cbor")
+	w.Header().Set("x-amzn-RequestId", NewRequestID())
+	w.WriteHeader(status)
+	_, _ = w.Write(cbor.Encode(EncodeCBOR(tree)))
 }

@@ -1,4 +1,4 @@
-package emulator
+package wire
 
 import (
 	"bytes"
@@ -6,15 +6,16 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/http"
 	"slices"
 	"strconv"
 	"time"
 )
 
-// decodeJSONTree reads an AWS JSON 1.0 body into an input tree (see cloudwatch_wire.go). Numbers
+// DecodeJSON reads an AWS JSON 1.0 body into an input tree (see tree.go). Numbers
 // stay json.Number so an integer member can tell 5 from 5.5; an empty body is an empty input, as
 // SDKs send nothing for operations whose input has no members set.
-func decodeJSONTree(body []byte) (map[string]any, error) {
+func DecodeJSON(body []byte) (map[string]any, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return map[string]any{}, nil
 	}
@@ -29,16 +30,16 @@ func decodeJSONTree(body []byte) (map[string]any, error) {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("the body is %s, not a JSON object", describeWire(v))
+		return nil, fmt.Errorf("the body is %s, not a JSON object", describe(v))
 	}
 	return m, nil
 }
 
-// encodeJSONTree writes an output tree as AWS JSON 1.0: structures and maps as objects, timestamps
+// EncodeJSON writes an output tree as AWS JSON 1.0: structures and maps as objects, timestamps
 // as epoch seconds with millisecond fractions.
-func encodeJSONTree(buf *bytes.Buffer, v any) {
+func EncodeJSON(buf *bytes.Buffer, v any) {
 	switch v := v.(type) {
-	case wireStruct:
+	case Struct:
 		buf.WriteByte('{')
 		for i, f := range v {
 			if i > 0 {
@@ -46,7 +47,7 @@ func encodeJSONTree(buf *bytes.Buffer, v any) {
 			}
 			writeJSONString(buf, f.Name)
 			buf.WriteByte(':')
-			encodeJSONTree(buf, f.Value)
+			EncodeJSON(buf, f.Value)
 		}
 		buf.WriteByte('}')
 	case map[string]any:
@@ -57,7 +58,7 @@ func encodeJSONTree(buf *bytes.Buffer, v any) {
 			}
 			writeJSONString(buf, k)
 			buf.WriteByte(':')
-			encodeJSONTree(buf, v[k])
+			EncodeJSON(buf, v[k])
 		}
 		buf.WriteByte('}')
 	case []any:
@@ -66,7 +67,7 @@ func encodeJSONTree(buf *bytes.Buffer, v any) {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			encodeJSONTree(buf, item)
+			EncodeJSON(buf, item)
 		}
 		buf.WriteByte(']')
 	case string:
@@ -78,9 +79,9 @@ func encodeJSONTree(buf *bytes.Buffer, v any) {
 	case float64:
 		buf.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
 	case time.Time:
-		buf.WriteString(strconv.FormatFloat(epochSeconds(v), 'f', -1, 64))
+		buf.WriteString(strconv.FormatFloat(EpochSeconds(v), 'f', -1, 64))
 	default:
-		panic(fmt.Sprintf("encodeJSONTree: unexpected %T", v))
+		panic(fmt.Sprintf("EncodeJSON: unexpected %T", v))
 	}
 }
 
@@ -89,5 +90,15 @@ func writeJSONString(buf *bytes.Buffer, s string) {
 	buf.Write(b)
 }
 
-// epochSeconds is how JSON and CBOR carry timestamps: seconds, milliseconds as the fraction.
-func epochSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
+// EpochSeconds is how JSON and CBOR carry timestamps: seconds, milliseconds as the fraction.
+func EpochSeconds(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
+
+// WriteJSON writes an output tree as an AWS JSON 1.0 response.
+func WriteJSON(w http.ResponseWriter, status int, tree any) {
+	var buf bytes.Buffer
+	EncodeJSON(&buf, tree)
+	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	w.Header().Set("x-amzn-RequestId", NewRequestID())
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}

@@ -1,4 +1,4 @@
-package emulator
+package wire
 
 import (
 	"encoding/json"
@@ -9,39 +9,41 @@ import (
 	"time"
 )
 
-// CloudWatch speaks three protocols with one data model, so every shape is a plain Go struct whose
-// field names are the AWS member names, and each protocol only translates between its bytes and a
-// small tree of Go values:
+// A service that speaks several protocols with one data model (CloudWatch: Query, JSON 1.0 and
+// CBOR) defines every shape as a plain Go struct whose field names are the AWS member names, and
+// each protocol only translates between its bytes and a small tree of Go values:
 //
-//   - decoders (JSON, CBOR) produce an input tree: map[string]any, []any, string, bool,
-//     json.Number, time.Time (CBOR's tagged timestamps) and nil; fromWire copies it into a shape;
-//   - toWire turns an output shape into an output tree: wireStruct (fields in declaration order,
-//     so XML comes out in the model's order), map[string]any (a Go map, e.g. ExtendedStatistics),
-//     []any, string, bool, int64, float64 and time.Time; the encoders (JSON, CBOR, XML) write it.
+//   - decoders (DecodeJSON, DecodeCBOR) produce an input tree: map[string]any, []any, string,
+//     bool, json.Number, time.Time (CBOR's tagged timestamps) and nil; FromTree copies it into a
+//     shape;
+//   - ToTree turns an output shape into an output tree: Struct (fields in declaration order, so
+//     XML comes out in the model's order), map[string]any (a Go map, e.g. ExtendedStatistics),
+//     []any, string, bool, int64, float64 and time.Time; the encoders (JSON, CBOR, XMLTree) write it.
 //
-// Query requests skip the tree: fromForm reads the form straight into the shape.
+// Form requests skip the tree: FromForm reads the form straight into the shape.
 
-// wireStruct is an encoded structure: its members in declaration order, absent ones left out.
-type wireStruct []wireField
+// Struct is an encoded structure: its members in declaration order, absent ones left out.
+type Struct []Field
 
-type wireField struct {
+// Field is one member of a Struct.
+type Field struct {
 	Name  string
 	Value any
 }
 
 var timeType = reflect.TypeFor[time.Time]()
 
-// toWire encodes a shape. Presence follows what AWS sends: nil pointers, empty strings, zero times
+// ToTree encodes a shape. Presence follows what AWS sends: nil pointers, empty strings, zero times
 // and nil slices are absent; non-pointer numbers and bools are always present (0 and false are
 // real values there); a non-nil empty slice is an empty list (DescribeAlarms always has
 // MetricAlarms, even when it is empty).
-func toWire(v reflect.Value) (any, bool) {
+func ToTree(v reflect.Value) (any, bool) {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
 			return nil, false
 		}
-		return toWire(v.Elem())
+		return ToTree(v.Elem())
 	case reflect.String:
 		return v.String(), v.Len() > 0
 	case reflect.Bool:
@@ -56,7 +58,7 @@ func toWire(v reflect.Value) (any, bool) {
 		}
 		list := make([]any, 0, v.Len())
 		for i := range v.Len() {
-			if item, ok := toWire(v.Index(i)); ok {
+			if item, ok := ToTree(v.Index(i)); ok {
 				list = append(list, item)
 			}
 		}
@@ -67,7 +69,7 @@ func toWire(v reflect.Value) (any, bool) {
 		}
 		m := make(map[string]any, v.Len())
 		for it := v.MapRange(); it.Next(); {
-			if item, ok := toWire(it.Value()); ok {
+			if item, ok := ToTree(it.Value()); ok {
 				m[it.Key().String()] = item
 			}
 		}
@@ -77,45 +79,78 @@ func toWire(v reflect.Value) (any, bool) {
 			t := v.Interface().(time.Time)
 			return t, !t.IsZero()
 		}
-		var s wireStruct
+		var s Struct
 		for i := range v.NumField() {
 			if !v.Type().Field(i).IsExported() {
 				continue
 			}
-			if item, ok := toWire(v.Field(i)); ok {
-				s = append(s, wireField{Name: v.Type().Field(i).Name, Value: item})
+			if item, ok := ToTree(v.Field(i)); ok {
+				s = append(s, Field{Name: v.Type().Field(i).Name, Value: item})
 			}
 		}
 		return s, true
 	}
 	// Shapes hold only the kinds above; anything else is a programming error caught by the tests.
-	panic(fmt.Sprintf("toWire: unsupported kind %s", v.Kind()))
+	panic(fmt.Sprintf("ToTree: unsupported kind %s", v.Kind()))
 }
 
-// serializationError is what AWS answers when a JSON or CBOR body does not fit the operation's
-// input shape.
-func serializationError(format string, a ...any) *APIError {
-	return senderError("SerializationException", format, a...)
-}
-
-// fromWire copies an input tree into dst. Unknown members are ignored, as AWS ignores members a
-// newer SDK sends; a member of the wrong type is a SerializationException naming the member.
-func fromWire(dst reflect.Value, src any, path string) *APIError {
+// FromTree copies an input tree into dst; path names dst in errors ("PutMetricAlarmInput").
+// Unknown members are ignored, as AWS ignores members a newer SDK sends; a member of the wrong
+// type is a SerializationException naming the member.
+func FromTree(dst reflect.Value, src any, path string) *Error {
 	if src == nil { // JSON null and CBOR nil mean "not sent"
 		return nil
 	}
 	if dst.Kind() == reflect.Pointer {
 		elem := reflect.New(dst.Type().Elem())
-		if err := fromWire(elem.Elem(), src, path); err != nil {
+		if err := FromTree(elem.Elem(), src, path); err != nil {
 			return err
 		}
 		dst.Set(elem)
 		return nil
 	}
-	mismatch := func(want string) *APIError {
-		return serializationError("Member %s must be %s, but the request has %s; send it as the %s shape defines it.",
-			path, want, describeWire(src), path)
+	mismatch := func(want string) *Error {
+		return SerializationError("Member %s must be %s, but the request has %s; send it as the %s shape defines it.",
+			path, want, describe(src), path)
 	}
+	switch dst.Kind() {
+	case reflect.Slice:
+		items, ok := src.([]any)
+		if !ok {
+			return mismatch("a list")
+		}
+		list := reflect.MakeSlice(dst.Type(), len(items), len(items))
+		for i, item := range items {
+			if err := FromTree(list.Index(i), item, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+		dst.Set(list)
+		return nil
+	case reflect.Struct:
+		if dst.Type() == timeType {
+			return timeFromWire(dst, src, mismatch)
+		}
+		members, ok := src.(map[string]any)
+		if !ok {
+			return mismatch("a structure")
+		}
+		for name, value := range members {
+			field, ok := dst.Type().FieldByName(name)
+			if !ok || !field.IsExported() || len(field.Index) != 1 {
+				continue
+			}
+			if err := FromTree(dst.FieldByIndex(field.Index), value, path+"."+name); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return scalarFromTree(dst, src, path, mismatch)
+}
+
+// scalarFromTree copies a string, boolean or number.
+func scalarFromTree(dst reflect.Value, src any, path string, mismatch func(string) *Error) *Error {
 	switch dst.Kind() {
 	case reflect.String:
 		s, ok := src.(string)
@@ -149,43 +184,14 @@ func fromWire(dst reflect.Value, src any, path string) *APIError {
 			return mismatch("a finite number")
 		}
 		dst.SetFloat(f)
-	case reflect.Slice:
-		items, ok := src.([]any)
-		if !ok {
-			return mismatch("a list")
-		}
-		list := reflect.MakeSlice(dst.Type(), len(items), len(items))
-		for i, item := range items {
-			if err := fromWire(list.Index(i), item, fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
-			}
-		}
-		dst.Set(list)
-	case reflect.Struct:
-		if dst.Type() == timeType {
-			return timeFromWire(dst, src, mismatch)
-		}
-		members, ok := src.(map[string]any)
-		if !ok {
-			return mismatch("a structure")
-		}
-		for name, value := range members {
-			field, ok := dst.Type().FieldByName(name)
-			if !ok || !field.IsExported() || len(field.Index) != 1 {
-				continue
-			}
-			if err := fromWire(dst.FieldByIndex(field.Index), value, path+"."+name); err != nil {
-				return err
-			}
-		}
 	default:
-		panic(fmt.Sprintf("fromWire: unsupported kind %s at %s", dst.Kind(), path))
+		panic(fmt.Sprintf("FromTree: unsupported kind %s at %s", dst.Kind(), path))
 	}
 	return nil
 }
 
 // timeFromWire accepts CBOR's tagged timestamps and JSON's epoch seconds (fractions allowed).
-func timeFromWire(dst reflect.Value, src any, mismatch func(string) *APIError) *APIError {
+func timeFromWire(dst reflect.Value, src any, mismatch func(string) *Error) *Error {
 	switch t := src.(type) {
 	case time.Time:
 		dst.Set(reflect.ValueOf(t.UTC()))
@@ -202,7 +208,7 @@ func timeFromWire(dst reflect.Value, src any, mismatch func(string) *APIError) *
 	return nil
 }
 
-func describeWire(v any) string {
+func describe(v any) string {
 	switch v.(type) {
 	case string:
 		return "a string"
