@@ -3,9 +3,12 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -16,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
 	"github.com/autoscale-operator/autoscale-operator/internal/cloud"
@@ -24,6 +28,7 @@ import (
 // AutoScalingGroupReconciler reconciles AutoScalingGroup objects.
 type AutoScalingGroupReconciler struct {
 	base
+	settled settledGroups
 }
 
 // +kubebuilder:rbac:groups=ec2.autoscale-operator.io,resources=autoscalinggroups,verbs=get;list;watch;patch
@@ -66,13 +71,11 @@ func (r *AutoScalingGroupReconciler) reconcileNormal(ctx context.Context, g *ec2
 		return r.awsFailure(ctx, c, err)
 	}
 	in := &cloud.GroupInput{Name: name, LaunchConfigurationName: lcName, Spec: &g.Spec, OwnerTag: r.owner(g)}
-	wrote := false
 	if current == nil {
 		logger.V(1).Info("creating group", "launchConfiguration", lcName)
 		err := svc.CreateGroup(ctx, in)
 		switch {
 		case err == nil:
-			wrote = true
 			r.event(g, corev1.EventTypeNormal, "Created", "Create", "Created Auto Scaling group %s with launch configuration %s", name, lcName)
 		case cloud.IsAlreadyExists(err):
 			// Someone (or our previous incarnation) got there first: look, then judge by the owner tag.
@@ -103,7 +106,6 @@ func (r *AutoScalingGroupReconciler) reconcileNormal(ctx context.Context, g *ec2
 		if err := svc.SetOwnerTag(ctx, name, in.OwnerTag); err != nil {
 			return r.awsFailure(ctx, c, err)
 		}
-		wrote = true
 		r.event(g, corev1.EventTypeNormal, "Adopted", "Adopt", "Adopted the existing Auto Scaling group %s", name)
 	}
 
@@ -112,7 +114,6 @@ func (r *AutoScalingGroupReconciler) reconcileNormal(ctx context.Context, g *ec2
 		return r.awsFailure(ctx, c, err)
 	}
 	if updated {
-		wrote = true
 		r.event(g, corev1.EventTypeNormal, "Updated", "Update", "Updated Auto Scaling group %s to match the spec", name)
 	}
 	if updated || decision == cloud.Adoptable {
@@ -125,15 +126,18 @@ func (r *AutoScalingGroupReconciler) reconcileNormal(ctx context.Context, g *ec2
 		}
 	}
 
-	if err := r.observe(ctx, svc, g, current, wrote); err != nil {
+	historyAsOf, err := r.observe(ctx, svc, g, current)
+	if err != nil {
 		return r.awsFailure(ctx, c, err)
 	}
-	return r.judge(g, c, updated), nil
+	return r.judge(g, c, current, historyAsOf, updated), nil
 }
 
-// observe writes what AWS reports of the group into status, fetching scaling activities only when
-// something moved, and emits one Event per new activity.
-func (r *AutoScalingGroupReconciler) observe(ctx context.Context, svc cloud.AutoScaling, g *ec2v1alpha1.AutoScalingGroup, current *cloud.Group, wrote bool) error {
+// observe writes what AWS reports of the group into status, its scaling activities included (on
+// every sync: the provider's account-wide feed makes that free), and emits one Event per new
+// activity. It returns how fresh the activity history is (see cloud.AutoScaling.ScalingActivities),
+// or the zero time when the object keeps no history.
+func (r *AutoScalingGroupReconciler) observe(ctx context.Context, svc cloud.AutoScaling, g *ec2v1alpha1.AutoScalingGroup, current *cloud.Group) (time.Time, error) {
 	prev := g.Status.DeepCopy()
 	next := &g.Status
 	defer r.opts.Metrics.observeGroup(client.ObjectKeyFromObject(g), prev, next)
@@ -144,22 +148,14 @@ func (r *AutoScalingGroupReconciler) observe(ctx context.Context, svc cloud.Auto
 	next.Selector = scaleSelector(g.Name)
 	next.Instances, next.InstanceCounts, next.InServiceCount = summarizeInstances(current.Instances, maxInstancesInStatus)
 
-	limit := defaultActivityHistoryLimit
-	if g.Spec.ActivityHistoryLimit != nil {
-		limit = int(*g.Spec.ActivityHistoryLimit)
-	}
+	limit := activityHistoryLimit(g)
 	if limit == 0 {
 		next.Activities = nil
-		return nil
+		return time.Time{}, nil
 	}
-	need := wrote || groupChanged(prev, next) || anyActivityInProgress(prev.Activities) ||
-		next.InServiceCount < current.DesiredCapacity || prev.ObservedGeneration != g.Generation
-	if !need {
-		return nil
-	}
-	fetched, err := svc.ScalingActivities(ctx, current.Name, activitiesSince(prev.Activities), limit)
+	fetched, asOf, err := svc.ScalingActivities(ctx, current.Name, activitiesSince(prev.Activities), limit)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	merged, added := mergeActivities(prev.Activities, fetched, limit)
 	next.Activities = merged
@@ -170,20 +166,22 @@ func (r *AutoScalingGroupReconciler) observe(ctx context.Context, svc cloud.Auto
 		}
 		r.eventAbout(g, cloud.ActivityReference(a.ActivityID), eventType, "ScalingActivity", "Scale", "%s", activityEventNote(a))
 	}
-	return nil
+	return asOf, nil
 }
 
 // judge sets the conditions from the observed group: Ready once it matches the spec, every
-// desired instance is InService, and no activity is in progress; until then it is looked at
-// every few seconds.
-func (r *AutoScalingGroupReconciler) judge(g *ec2v1alpha1.AutoScalingGroup, c conditions, updated bool) ctrl.Result {
+// desired instance is InService, no activity is in progress, and (when Ready is new) the activity
+// history shows how the group got there; until then it is looked at every few seconds.
+func (r *AutoScalingGroupReconciler) judge(g *ec2v1alpha1.AutoScalingGroup, c conditions, current *cloud.Group, historyAsOf time.Time, updated bool) ctrl.Result {
 	st := &g.Status
 	desired := ptr.Deref(st.DesiredCapacity, 0)
 	inProgress := anyActivityInProgress(st.Activities)
 	switch {
 	case updated:
+		r.settled.forget(g.UID)
 		c.markProgressing(ec2v1alpha1.ReasonProgressing, "Updated the group to match the spec; waiting for it to settle")
 	case inProgress || st.InServiceCount < desired:
+		r.settled.forget(g.UID)
 		if !inProgress && len(st.Activities) > 0 && cloud.ActivityFailed(st.Activities[0]) {
 			c.markProgressing(ec2v1alpha1.ReasonAWSError, fmt.Sprintf("%d of %d instances InService; the latest scaling activity failed: %s",
 				st.InServiceCount, desired, st.Activities[0].StatusMessage))
@@ -191,10 +189,65 @@ func (r *AutoScalingGroupReconciler) judge(g *ec2v1alpha1.AutoScalingGroup, c co
 		}
 		c.markProgressing(ec2v1alpha1.ReasonScalingActivityInProgress, fmt.Sprintf("%d of %d instances InService; scaling in progress", st.InServiceCount, desired))
 	default:
+		// The group looks settled. If Ready is news, the history must already hold the
+		// activities that brought the group here: the history has to be at least as fresh as
+		// the first describe that showed the group settled. (Not the latest describe: a new
+		// one each look would always be ahead of the history.)
+		settledAt := r.settled.since(g.UID, g.Generation, current.ObservedAt)
+		alreadyReady := c.isReady() && st.ObservedGeneration == g.Generation
+		if !alreadyReady && activityHistoryLimit(g) > 0 && historyAsOf.Before(settledAt) {
+			c.markProgressing(ec2v1alpha1.ReasonActivityHistoryPending, fmt.Sprintf(
+				"%d of %d instances InService; waiting for the scaling activity history to catch up", st.InServiceCount, desired))
+			return r.soonResult(progressRequeue)
+		}
+		r.settled.forget(g.UID)
 		c.markReady(ec2v1alpha1.ReasonReconciled, fmt.Sprintf("Group %s matches the spec: %d of %d instances InService", st.AWSName, st.InServiceCount, desired))
 		return r.syncResult()
 	}
 	return r.soonResult(progressRequeue)
+}
+
+// activityHistoryLimit is how many activities the object keeps in status.
+func activityHistoryLimit(g *ec2v1alpha1.AutoScalingGroup) int {
+	if g.Spec.ActivityHistoryLimit != nil {
+		return int(*g.Spec.ActivityHistoryLimit)
+	}
+	return defaultActivityHistoryLimit
+}
+
+// settledGroups remembers, per object, when a group was first seen settled (every desired
+// instance InService, nothing in progress) for the generation at hand, until it is Ready or moves
+// again. It lives in memory: after a restart the first look starts a new streak, which costs at
+// most one more activity poll before Ready.
+type settledGroups struct {
+	mu sync.Mutex
+	m  map[types.UID]settledStreak
+}
+
+type settledStreak struct {
+	generation int64
+	since      time.Time
+}
+
+// since records observedAt as the start of uid's streak unless one is running for generation,
+// and returns the streak's start.
+func (s *settledGroups) since(uid types.UID, generation int64, observedAt time.Time) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.m[uid]; ok && st.generation == generation {
+		return st.since
+	}
+	if s.m == nil {
+		s.m = map[types.UID]settledStreak{}
+	}
+	s.m[uid] = settledStreak{generation: generation, since: observedAt}
+	return observedAt
+}
+
+func (s *settledGroups) forget(uid types.UID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, uid)
 }
 
 // launchConfigurationName is the AWS name of the group's launch configuration, or "" and a
@@ -224,6 +277,7 @@ func (r *AutoScalingGroupReconciler) reconcileDelete(ctx context.Context, g *ec2
 	if err != nil {
 		return r.awsFailure(ctx, c, err)
 	}
+	r.settled.forget(g.UID)
 	if current == nil {
 		if g.Status.AWSName != "" {
 			r.event(g, corev1.EventTypeNormal, "Deleted", "Delete", "Auto Scaling group %s is gone", name)
@@ -290,9 +344,48 @@ func (r *AutoScalingGroupReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Watches(&ec2v1alpha1.LaunchConfiguration{}, handler.EnqueueRequestsFromMapFunc(r.groupsForLaunchConfiguration),
 			builder.WithPredicates(launchConfigurationAWSNameChanged())).
+		WatchesRawSource(source.Func(r.activityNews)).
 		WithOptions(r.controllerOptions()).
 		Named("autoscalinggroup").
 		Complete(r)
+}
+
+// activityNews reconciles, as soon as the provider's activity feed reports them, the groups whose
+// scaling activities changed: an activity that nothing else announces (an unhealthy instance
+// replaced, an alarm's or a schedule's scaling) reaches status and Events within one poll of the
+// feed rather than at the next sync.
+func (r *AutoScalingGroupReconciler) activityNews(ctx context.Context, q workqueueRL) error {
+	go func() {
+		for {
+			refs, err := r.opts.Cloud.WaitActivityNews(ctx)
+			if err != nil {
+				return // ctx ended
+			}
+			for _, ref := range refs {
+				for _, req := range r.groupsNamed(ctx, ref) {
+					q.Add(req)
+				}
+			}
+		}
+	}()
+	return nil
+}
+
+// groupsNamed finds the objects realised as the AWS group ref.
+func (r *AutoScalingGroupReconciler) groupsNamed(ctx context.Context, ref cloud.GroupRef) []reconcile.Request {
+	list := &ec2v1alpha1.AutoScalingGroupList{}
+	if err := r.List(ctx, list, client.MatchingFields{indexGroupByAWSName: ref.Name}); err != nil {
+		log.FromContext(ctx).Error(err, "listing groups by AWS name", "group", ref.Name)
+		return nil
+	}
+	var reqs []reconcile.Request
+	for i := range list.Items {
+		g := &list.Items[i]
+		if region := g.Spec.Region; region == ref.Region || (region == "" && r.opts.DefaultRegion == ref.Region) {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(g)})
+		}
+	}
+	return reqs
 }
 
 func (r *AutoScalingGroupReconciler) groupsForLaunchConfiguration(ctx context.Context, obj client.Object) []reconcile.Request {

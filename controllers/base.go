@@ -52,6 +52,11 @@ type workqueueRL = workqueue.TypedRateLimitingInterface[reconcile.Request]
 // Cloud gives the AWS services of a location; *cloud.Provider implements it.
 type Cloud interface {
 	Services(cloud.Location) cloud.Services
+	// WaitActivityNews blocks until some groups have scaling activities their objects have not
+	// seen, and names them.
+	WaitActivityNews(ctx context.Context) ([]cloud.GroupRef, error)
+	// Start runs the provider's background work (the activity feeds) until ctx ends.
+	Start(ctx context.Context) error
 }
 
 // Options configure the reconcilers; the manager fills them from its flags.

@@ -114,23 +114,6 @@ func compareActivitiesNewestFirst(a, b ec2v1alpha1.Activity) int {
 	return strings.Compare(b.ActivityID, a.ActivityID)
 }
 
-// groupChanged says whether what AWS reports of the group moved since the last status: only then
-// (or while something is in progress) is it worth asking for scaling activities, which keeps a
-// steady-state sync at zero activity calls.
-func groupChanged(prev, next *ec2v1alpha1.AutoScalingGroupStatus) bool {
-	if prev.AWSName == "" || prev.LaunchConfigurationName != next.LaunchConfigurationName {
-		return true
-	}
-	if (prev.DesiredCapacity == nil) != (next.DesiredCapacity == nil) ||
-		(prev.DesiredCapacity != nil && *prev.DesiredCapacity != *next.DesiredCapacity) {
-		return true
-	}
-	if !maps.Equal(prev.InstanceCounts, next.InstanceCounts) {
-		return true
-	}
-	return !slices.Equal(prev.Instances, next.Instances)
-}
-
 // activityEventNote is the Event text of a new activity, without anything from user data.
 func activityEventNote(a ec2v1alpha1.Activity) string {
 	note := a.Description

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 
 	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
 )
@@ -129,35 +128,6 @@ func TestActivitiesSince(t *testing.T) {
 	open := []ec2v1alpha1.Activity{act("c", 7, "Successful"), act("b", 5, "InProgress"), act("a", 3, "PreInService")}
 	if got := activitiesSince(open); !got.Equal(at(3)) {
 		t.Errorf("in progress: since %v, want %v", got, at(3))
-	}
-}
-
-func TestGroupChanged(t *testing.T) {
-	base := ec2v1alpha1.AutoScalingGroupStatus{
-		AWSName: "g", LaunchConfigurationName: "lc", DesiredCapacity: ptr.To[int32](2),
-		InstanceCounts: map[string]int32{"InService": 2},
-		Instances:      []ec2v1alpha1.InstanceStatus{{InstanceID: "i-1"}, {InstanceID: "i-2"}},
-	}
-	same := base.DeepCopy()
-	if groupChanged(&base, same) {
-		t.Error("identical status reported as changed")
-	}
-	for name, mut := range map[string]func(*ec2v1alpha1.AutoScalingGroupStatus){
-		"desired": func(s *ec2v1alpha1.AutoScalingGroupStatus) { s.DesiredCapacity = ptr.To[int32](3) },
-		"lc":      func(s *ec2v1alpha1.AutoScalingGroupStatus) { s.LaunchConfigurationName = "lc2" },
-		"counts": func(s *ec2v1alpha1.AutoScalingGroupStatus) {
-			s.InstanceCounts = map[string]int32{"InService": 1, "Pending": 1}
-		},
-		"instances": func(s *ec2v1alpha1.AutoScalingGroupStatus) { s.Instances[1].InstanceID = "i-3" },
-	} {
-		next := base.DeepCopy()
-		mut(next)
-		if !groupChanged(&base, next) {
-			t.Errorf("%s change not noticed", name)
-		}
-	}
-	if !groupChanged(&ec2v1alpha1.AutoScalingGroupStatus{}, same) {
-		t.Error("first observation not reported as a change")
 	}
 }
 

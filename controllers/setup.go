@@ -20,6 +20,7 @@ const (
 	indexGroupByLaunchConfiguration  = "spec.launchConfigurationRef.name"
 	indexTriggerByGroup              = "spec.autoScalingGroupRef.name"
 	indexLaunchConfigurationBySecret = "spec.userDataSecretRef.name"
+	indexGroupByAWSName              = "status.awsName"
 )
 
 // Setup registers the field indexes and the three reconcilers with mgr.
@@ -46,6 +47,19 @@ func Setup(ctx context.Context, mgr ctrl.Manager, opts Options) error {
 		return nil
 	}); err != nil {
 		return fmt.Errorf("indexing launch configurations by Secret: %w", err)
+	}
+
+	if err := idx.IndexField(ctx, &ec2v1alpha1.AutoScalingGroup{}, indexGroupByAWSName, func(o client.Object) []string {
+		if name := o.(*ec2v1alpha1.AutoScalingGroup).Status.AWSName; name != "" {
+			return []string{name}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("indexing groups by AWS name: %w", err)
+	}
+	// The provider's activity feeds run with the manager (on the leader only).
+	if err := mgr.Add(opts.Cloud); err != nil {
+		return fmt.Errorf("adding the AWS provider to the manager: %w", err)
 	}
 
 	newBase := func(kind string) base {

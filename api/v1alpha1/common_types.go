@@ -75,6 +75,9 @@ const (
 	ReasonProgressing = "Progressing"
 	// ReasonScalingActivityInProgress: the group has a scaling activity in progress.
 	ReasonScalingActivityInProgress = "ScalingActivityInProgress"
+	// ReasonActivityHistoryPending: the group has settled, and Ready waits for the scaling
+	// activity history to show how it got there (at most one poll of the activity feed).
+	ReasonActivityHistoryPending = "ActivityHistoryPending"
 	// ReasonLaunchConfigurationNotReady: the group waits for its launch configuration.
 	ReasonLaunchConfigurationNotReady = "LaunchConfigurationNotReady"
 	// ReasonAutoScalingGroupNotReady: the trigger waits for its group.

@@ -54,6 +54,7 @@ func (s *stringList) Set(v string) error {
 type flags struct {
 	awsRegion               string
 	awsEndpoint             string
+	activityPollInterval    time.Duration
 	syncPeriod              time.Duration
 	clusterID               string
 	watchNamespaces         stringList
@@ -72,6 +73,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (*flags, *zap.Options, error) {
 	f := &flags{}
 	fs.StringVar(&f.awsRegion, "aws-region", "", "AWS region of objects without spec.region. Default: the standard AWS configuration (AWS_REGION, the shared config profile); the manager refuses to start without a region (us-east-1 with --embedded-emulator).")
 	fs.StringVar(&f.awsEndpoint, "aws-endpoint", "", "Endpoint URL for Auto Scaling and CloudWatch instead of AWS's (for example an emulator). AWS_ENDPOINT_URL and the service-specific variables work too.")
+	fs.DurationVar(&f.activityPollInterval, "aws-activity-poll-interval", cloud.DefaultActivityPollInterval, "How often each region's scaling activities are polled account-wide (one call for the whole fleet) while groups are managed there: a new activity reaches its group's status and Events within about this long. Keep it below --sync-period.")
 	fs.DurationVar(&f.syncPeriod, "sync-period", controllers.DefaultSyncPeriod, "How often every object is compared with AWS when nothing else happens (each requeue jittered by ±10%).")
 	fs.StringVar(&f.clusterID, "cluster-id", controllers.DefaultClusterID, "Identifies this cluster in the owner tag autoscale-operator.io/owner=<cluster-id>/<namespace>/<name>. Give every cluster that shares an AWS account its own.")
 	fs.Var(&f.watchNamespaces, "watch-namespace", "Namespace to watch (repeatable or comma-separated). Default: all namespaces.")
@@ -97,6 +99,9 @@ func parseFlags(fs *flag.FlagSet, args []string) (*flags, *zap.Options, error) {
 	}
 	if f.maxConcurrentReconciles <= 0 {
 		return nil, nil, fmt.Errorf("--max-concurrent-reconciles must be positive")
+	}
+	if f.activityPollInterval <= 0 {
+		return nil, nil, fmt.Errorf("--aws-activity-poll-interval must be positive")
 	}
 	if f.emulatorTimeScale <= 0 {
 		return nil, nil, fmt.Errorf("--emulator-time-scale must be positive")
@@ -127,9 +132,10 @@ func run(ctx context.Context, cfg *rest.Config, f *flags, log logr.Logger) error
 	utilruntime.Must(ec2v1alpha1.AddToScheme(scheme))
 
 	cloudOpts := cloud.ProviderOptions{
-		Region:     f.awsRegion,
-		Endpoint:   f.awsEndpoint,
-		Registerer: metrics.Registry,
+		Region:               f.awsRegion,
+		Endpoint:             f.awsEndpoint,
+		ActivityPollInterval: f.activityPollInterval,
+		Registerer:           metrics.Registry,
 	}
 	if f.embeddedEmulator {
 		endpoint, err := startEmulator(ctx, f, log)

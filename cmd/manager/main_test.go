@@ -24,6 +24,7 @@ import (
 
 	ec2v1alpha1 "github.com/autoscale-operator/autoscale-operator/api/v1alpha1"
 	"github.com/autoscale-operator/autoscale-operator/controllers"
+	"github.com/autoscale-operator/autoscale-operator/internal/cloud"
 	"github.com/autoscale-operator/autoscale-operator/test/fixtures"
 )
 
@@ -36,7 +37,8 @@ func TestParseFlags(t *testing.T) {
 	}{
 		{name: "defaults", args: nil, check: func(f *flags) error {
 			if f.syncPeriod != controllers.DefaultSyncPeriod || f.clusterID != "default" || !f.leaderElect ||
-				f.metricsAddr != ":8080" || f.probeAddr != ":8081" || len(f.watchNamespaces) != 0 || f.emulatorAddr != "127.0.0.1:0" {
+				f.metricsAddr != ":8080" || f.probeAddr != ":8081" || len(f.watchNamespaces) != 0 || f.emulatorAddr != "127.0.0.1:0" ||
+				f.activityPollInterval != cloud.DefaultActivityPollInterval {
 				return fmt.Errorf("unexpected defaults %+v", f)
 			}
 			return nil
@@ -49,17 +51,19 @@ func TestParseFlags(t *testing.T) {
 		}},
 		{name: "everything", args: []string{"--aws-region=eu-west-1", "--aws-endpoint=http://localhost:4566", "--sync-period=30s",
 			"--cluster-id=prod", "--max-concurrent-reconciles=8", "--leader-elect=false", "--embedded-emulator",
-			"--emulator-addr=127.0.0.1:4566", "--emulator-time-scale=10", "--emulator-launch-delay=20s", "--zap-log-level=debug"},
+			"--emulator-addr=127.0.0.1:4566", "--emulator-time-scale=10", "--emulator-launch-delay=20s", "--zap-log-level=debug",
+			"--aws-activity-poll-interval=2s"},
 			check: func(f *flags) error {
 				if f.awsRegion != "eu-west-1" || f.awsEndpoint != "http://localhost:4566" || f.syncPeriod != 30*time.Second ||
 					f.clusterID != "prod" || f.maxConcurrentReconciles != 8 || f.leaderElect || !f.embeddedEmulator ||
-					f.emulatorTimeScale != 10 || f.emulatorLaunchDelay != 20*time.Second {
+					f.emulatorTimeScale != 10 || f.emulatorLaunchDelay != 20*time.Second || f.activityPollInterval != 2*time.Second {
 					return fmt.Errorf("unexpected %+v", f)
 				}
 				return nil
 			}},
 		{name: "cluster id with a slash", args: []string{"--cluster-id=a/b"}, wantErr: true},
 		{name: "zero sync period", args: []string{"--sync-period=0s"}, wantErr: true},
+		{name: "zero activity poll interval", args: []string{"--aws-activity-poll-interval=0s"}, wantErr: true},
 		{name: "zero concurrency", args: []string{"--max-concurrent-reconciles=0"}, wantErr: true},
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: true},
 	}

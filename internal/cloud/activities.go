@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 )
 
@@ -29,6 +30,14 @@ import (
 //   - If a poll cannot page back far enough (more than maxPages of activity in one interval), the
 //     feed forgets it has seeded anything, and groups are seeded again.
 //   - If AWS refuses the account-wide form, the feed falls back to one call per group and read.
+//
+// Every answer says how fresh it is (asOf: when the newest poll or seed it reflects started, on
+// our clock), so a caller that needs the history to include what it saw in a group describe can
+// tell whether it does. While the provider runs (run), the feed also polls on its own every
+// pollEvery as long as some group is watched, and tells notify which groups have news (a new
+// activity, or a known one that changed): their objects are reconciled at once instead of at
+// their next sync, so an activity nothing else announces (an unhealthy instance replaced, a
+// scheduled or alarm-driven scaling) reaches status within one poll interval.
 type activityFeed struct {
 	as        AutoScalingAPI
 	now       func() time.Time
@@ -38,6 +47,8 @@ type activityFeed struct {
 	retention time.Duration
 	// log is the logger of polls, which serve every group and so log as none of them.
 	log logr.Logger
+	// notify, when set, is told after each poll which watched groups have news.
+	notify func(groups []string)
 
 	mu          sync.Mutex
 	groups      map[string]*groupActivities
@@ -49,9 +60,13 @@ type activityFeed struct {
 }
 
 type groupActivities struct {
-	acts      []Activity // newest first, at most activityBufferSize
-	seeded    bool
+	acts   []Activity // newest first, at most activityBufferSize
+	seeded bool
+	// seededAt is when the seed started (our clock); zero for a group that needed none.
+	seededAt  time.Time
 	lastAsked time.Time
+	// news is set when a poll changed acts, until notify is told.
+	news bool
 }
 
 type feedFlight struct {
@@ -84,8 +99,9 @@ func newActivityFeed(as AutoScalingAPI, now func() time.Time, pollEvery time.Dur
 }
 
 // activities returns the group's activities that started or ended after since, or are still in
-// progress (all when since is zero), newest first, at most limit (all kept when limit <= 0).
-func (f *activityFeed) activities(ctx context.Context, group string, since time.Time, limit int) ([]Activity, error) {
+// progress (all when since is zero), newest first, at most limit (all kept when limit <= 0), and
+// asOf: every activity AWS listed for the group before asOf (our clock) is accounted for.
+func (f *activityFeed) activities(ctx context.Context, group string, since time.Time, limit int) ([]Activity, time.Time, error) {
 	f.mu.Lock()
 	g := f.trackLocked(group)
 	accountWide := f.accountWide
@@ -96,7 +112,7 @@ func (f *activityFeed) activities(ctx context.Context, group string, since time.
 
 	if err := f.ensurePolled(ctx, f.pollEvery); err != nil {
 		if !f.accountWideRefused(ctx, err) {
-			return nil, err
+			return nil, time.Time{}, err
 		}
 		return f.perGroup(ctx, group, since, limit)
 	}
@@ -105,12 +121,16 @@ func (f *activityFeed) activities(ctx context.Context, group string, since time.
 	f.mu.Unlock()
 	if !seeded {
 		if err := f.seed(ctx, group, g); err != nil {
-			return nil, err
+			return nil, time.Time{}, err
 		}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return selectActivities(g.acts, since, limit), nil
+	asOf := f.lastPoll
+	if g.seededAt.After(asOf) {
+		asOf = g.seededAt
+	}
+	return selectActivities(g.acts, since, limit), asOf, nil
 }
 
 // accountWideRefused switches to per-group reads when AWS rejects the account-wide describe as
@@ -259,12 +279,12 @@ func (f *activityFeed) poll(ctx context.Context) error {
 	}
 
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if !complete {
 		log.FromContext(ctx).Info("scaling activities outran the account-wide poll; reading each group's history again",
 			"pages", f.maxPages)
 		for _, g := range f.groups {
 			g.seeded = false
+			g.news = true
 		}
 	}
 	f.polled = true
@@ -272,12 +292,51 @@ func (f *activityFeed) poll(ctx context.Context) error {
 	if newest.After(f.highWater) {
 		f.highWater = newest
 	}
+	var news []string
 	for name, g := range f.groups {
 		if f.now().Sub(g.lastAsked) > f.retention {
 			delete(f.groups, name)
+			continue
+		}
+		if g.news {
+			news = append(news, name)
+			g.news = false
 		}
 	}
+	notify := f.notify
+	f.mu.Unlock()
+	if notify != nil && len(news) > 0 {
+		slices.Sort(news)
+		notify(news)
+	}
 	return nil
+}
+
+// run polls every pollEvery while some group is watched, so news reaches notify without anyone
+// asking, until ctx ends. Reads share its polls (ensurePolled), so it adds no call while
+// reconcilers keep the feed fresh themselves.
+func (f *activityFeed) run(ctx context.Context) {
+	t := time.NewTicker(f.pollEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		f.mu.Lock()
+		idle := len(f.groups) == 0 || !f.accountWide
+		f.mu.Unlock()
+		if idle {
+			continue
+		}
+		// Slightly less than the interval, so a tick right after a read's poll does not skip a whole interval.
+		if err := f.ensurePolled(ctx, f.pollEvery*9/10); err != nil && ctx.Err() == nil {
+			if !f.accountWideRefused(log.IntoContext(ctx, f.log), err) {
+				f.log.V(1).Info("background activity poll failed; the next tick retries", "error", err.Error())
+			}
+		}
+	}
 }
 
 // refreshInProgress re-reads, by ID, the watched groups' in-progress activities the poll's pages
@@ -320,6 +379,7 @@ func (f *activityFeed) refreshInProgress(ctx context.Context, seen map[string]bo
 
 // seed reads the group's own recent history once.
 func (f *activityFeed) seed(ctx context.Context, group string, g *groupActivities) error {
+	start := f.now()
 	out, err := f.as.DescribeScalingActivities(ctx, &autoscaling.DescribeScalingActivitiesInput{
 		AutoScalingGroupName: aws.String(group),
 		MaxRecords:           aws.Int32(activityPage),
@@ -335,11 +395,13 @@ func (f *activityFeed) seed(ctx context.Context, group string, g *groupActivitie
 		}
 	}
 	g.seeded = true
+	g.seededAt = start
 	return nil
 }
 
 // perGroup is the fallback: one call per read, nothing kept.
-func (f *activityFeed) perGroup(ctx context.Context, group string, since time.Time, limit int) ([]Activity, error) {
+func (f *activityFeed) perGroup(ctx context.Context, group string, since time.Time, limit int) ([]Activity, time.Time, error) {
+	start := f.now()
 	maxRecords := int32(activityPage)
 	if limit > 0 && limit < activityPage {
 		maxRecords = int32(limit)
@@ -350,34 +412,39 @@ func (f *activityFeed) perGroup(ctx context.Context, group string, since time.Ti
 	})
 	if err = wrapError("DescribeScalingActivities", err); err != nil {
 		if IsNotFound(err) {
-			return nil, nil
+			return nil, start, nil
 		}
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	g := &groupActivities{}
 	for _, sa := range out.Activities {
 		mergeActivity(g, activityFromSDK(sa))
 	}
-	return selectActivities(g.acts, since, limit), nil
+	return selectActivities(g.acts, since, limit), start, nil
 }
 
 func (f *activityFeed) routeLocked(group string, a Activity) {
-	if g := f.groups[group]; g != nil {
-		mergeActivity(g, a)
+	if g := f.groups[group]; g != nil && mergeActivity(g, a) {
+		g.news = true
 	}
 }
 
-// mergeActivity inserts or replaces a by ID, keeping the list newest first and bounded.
-func mergeActivity(g *groupActivities, a Activity) {
+// mergeActivity inserts or replaces a by ID, keeping the list newest first and bounded, and
+// reports whether that changed anything.
+func mergeActivity(g *groupActivities, a Activity) bool {
 	if i := slices.IndexFunc(g.acts, func(b Activity) bool { return b.ActivityID == a.ActivityID }); i >= 0 {
+		if equality.Semantic.DeepEqual(g.acts[i], a) {
+			return false
+		}
 		g.acts[i] = a
-		return
+		return true
 	}
 	g.acts = append(g.acts, a)
 	slices.SortStableFunc(g.acts, compareActivities)
 	if len(g.acts) > activityBufferSize {
 		g.acts = g.acts[:activityBufferSize]
 	}
+	return true
 }
 
 // compareActivities orders newest first; equal start times by ID, so the order is stable.

@@ -205,7 +205,7 @@ func TestActivityFeedLosesNothing(t *testing.T) {
 					if g >= 10 && !created[g] {
 						continue
 					}
-					got, err := feed.activities(ctx, name(g), time.Time{}, 0)
+					got, _, err := feed.activities(ctx, name(g), time.Time{}, 0)
 					if err != nil {
 						t.Fatalf("round %d %s: %v", round, name(g), err)
 					}
@@ -231,7 +231,7 @@ func TestActivityFeedSteadyStateCost(t *testing.T) {
 	}
 	// Startup: existing groups each need their history once.
 	for i := range groups {
-		if _, err := feed.activities(ctx, fmt.Sprintf("g%04d", i), time.Time{}, 10); err != nil {
+		if _, _, err := feed.activities(ctx, fmt.Sprintf("g%04d", i), time.Time{}, 10); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -243,7 +243,7 @@ func TestActivityFeedSteadyStateCost(t *testing.T) {
 	for range 5 {
 		for i := range groups {
 			clock.Advance(time.Minute / groups)
-			acts, err := feed.activities(ctx, fmt.Sprintf("g%04d", i), time.Time{}, 10)
+			acts, _, err := feed.activities(ctx, fmt.Sprintf("g%04d", i), time.Time{}, 10)
 			if err != nil || len(acts) != 1 {
 				t.Fatalf("g%04d: %v %v", i, acts, err)
 			}
@@ -268,21 +268,21 @@ func TestActivityFeedNewGroupNeedsNoSeed(t *testing.T) {
 	feed.groupCreated("new", feed.hasPolled())
 	api.add("new", "a1", time.Now(), astypes.ScalingActivityStatusCodeInProgress)
 	clock.Advance(2 * time.Second)
-	got, err := feed.activities(ctx, "new", time.Time{}, 10)
+	got, _, err := feed.activities(ctx, "new", time.Time{}, 10)
 	if err != nil || len(got) != 1 || api.groupCalls != 0 {
 		t.Errorf("got %v, %v, with %d per-group calls", got, err, api.groupCalls)
 	}
 	// since filters, but keeps what is still in progress.
 	later := time.Now().Add(time.Hour)
-	if got, _ := feed.activities(ctx, "new", later, 10); len(got) != 1 {
+	if got, _, _ := feed.activities(ctx, "new", later, 10); len(got) != 1 {
 		t.Errorf("an in-progress activity was filtered by since")
 	}
 	api.finish("a1", time.Now())
 	clock.Advance(2 * time.Second)
-	if got, _ := feed.activities(ctx, "new", later, 10); len(got) != 0 {
+	if got, _, _ := feed.activities(ctx, "new", later, 10); len(got) != 0 {
 		t.Errorf("a finished old activity passed since: %v", got)
 	}
-	if got, _ := feed.activities(ctx, "new", time.Time{}, 10); len(got) != 1 || got[0].StatusCode != "Successful" {
+	if got, _, _ := feed.activities(ctx, "new", time.Time{}, 10); len(got) != 1 || got[0].StatusCode != "Successful" {
 		t.Errorf("the finished activity: %v", got)
 	}
 }
@@ -295,12 +295,141 @@ func TestActivityFeedFallsBackToPerGroup(t *testing.T) {
 	api.add("h", "b1", time.Now(), astypes.ScalingActivityStatusCodeSuccessful)
 	feed := newActivityFeed(api, newFakeClock().Now, time.Second)
 	for range 2 {
-		got, err := feed.activities(context.Background(), "g", time.Time{}, 1)
+		got, _, err := feed.activities(context.Background(), "g", time.Time{}, 1)
 		if err != nil || !slices.Equal(summarize(got), []string{"a2/Successful"}) {
 			t.Fatalf("got %v, %v", summarize(got), err)
 		}
 	}
 	if api.accountCalls != 1 || api.groupCalls != 2 {
 		t.Errorf("account-wide %d, per group %d", api.accountCalls, api.groupCalls)
+	}
+}
+
+// TestActivityFeedAsOf checks the freshness an answer claims: every activity AWS listed for the
+// group before asOf is in the answer, whether it came from an account-wide poll or a seed.
+func TestActivityFeedAsOf(t *testing.T) {
+	api := newFakeActivityAPI()
+	clock := newFakeClock()
+	feed := newActivityFeed(api, clock.Now, 10*time.Second)
+	ctx := context.Background()
+	api.add("old", "a1", clock.Now(), astypes.ScalingActivityStatusCodeSuccessful)
+
+	// An old group is seeded after the first poll: its answer is as fresh as the seed.
+	pollAt := clock.Now()
+	clock.Advance(time.Second)
+	if err := feed.ensurePolled(ctx, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	got, asOf, err := feed.activities(ctx, "old", time.Time{}, 0)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("old: %v %v", summarize(got), err)
+	}
+	if !asOf.After(pollAt) {
+		t.Errorf("seeded answer claims %v, not after the poll at %v", asOf, pollAt)
+	}
+
+	// A group created after a poll: nothing listed after the poll is claimed before the next one.
+	feed.groupCreated("new", feed.hasPolled())
+	clock.Advance(time.Second)
+	created := clock.Now()
+	api.add("new", "b1", created, astypes.ScalingActivityStatusCodeInProgress)
+	_, asOf, err = feed.activities(ctx, "new", time.Time{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !asOf.Before(created) {
+		t.Fatalf("answer from a poll before the activity claims %v, after it (%v)", asOf, created)
+	}
+	clock.Advance(11 * time.Second)
+	got, asOf, err = feed.activities(ctx, "new", time.Time{}, 0)
+	if err != nil || !slices.Equal(summarize(got), []string{"b1/InProgress"}) || asOf.Before(created) {
+		t.Errorf("after the next poll: %v as of %v (activity at %v), %v", summarize(got), asOf, created, err)
+	}
+}
+
+// TestActivityFeedNews checks that a poll tells notify about every watched group whose
+// activities changed (new ones, a status change), once per change, and about no other group.
+func TestActivityFeedNews(t *testing.T) {
+	api := newFakeActivityAPI()
+	clock := newFakeClock()
+	feed := newActivityFeed(api, clock.Now, 10*time.Second)
+	var mu sync.Mutex
+	var told []string
+	feed.notify = func(groups []string) {
+		mu.Lock()
+		defer mu.Unlock()
+		told = append(told, groups...)
+	}
+	take := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		out := slices.Clone(told)
+		told = nil
+		return out
+	}
+	ctx := context.Background()
+	poll := func() {
+		t.Helper()
+		clock.Advance(11 * time.Second)
+		if err := feed.ensurePolled(ctx, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := feed.ensurePolled(ctx, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	feed.groupCreated("a", true)
+	feed.groupCreated("b", true)
+	take()
+
+	api.add("a", "a1", clock.Now(), astypes.ScalingActivityStatusCodeInProgress)
+	api.add("unwatched", "u1", clock.Now(), astypes.ScalingActivityStatusCodeSuccessful)
+	poll()
+	if got := take(); !slices.Equal(got, []string{"a"}) {
+		t.Errorf("new activity: told %v, want [a]", got)
+	}
+	poll()
+	if got := take(); len(got) != 0 {
+		t.Errorf("nothing changed: told %v", got)
+	}
+	api.finish("a1", clock.Now())
+	api.add("b", "b1", clock.Now(), astypes.ScalingActivityStatusCodeSuccessful)
+	poll()
+	if got := take(); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("a finished, b new: told %v, want [a b]", got)
+	}
+}
+
+// TestActivityFeedRunsOnItsOwn checks that, while running, the feed polls without being read and
+// reports news, and stops when its context ends.
+func TestActivityFeedRunsOnItsOwn(t *testing.T) {
+	api := newFakeActivityAPI()
+	feed := newActivityFeed(api, time.Now, 20*time.Millisecond)
+	news := make(chan []string, 100)
+	feed.notify = func(groups []string) { news <- groups }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		feed.run(ctx)
+		close(done)
+	}()
+	if err := feed.ensurePolled(ctx, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	feed.groupCreated("g", true)
+	api.add("g", "g1", time.Now(), astypes.ScalingActivityStatusCodeSuccessful)
+	select {
+	case got := <-news:
+		if !slices.Equal(got, []string{"g"}) {
+			t.Errorf("told %v, want [g]", got)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the running feed never reported the new activity")
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("run did not return after its context ended")
 	}
 }

@@ -169,6 +169,7 @@ func (s *autoScaling) DescribeGroup(ctx context.Context, name string, maxAge tim
 }
 
 func (s *autoScaling) fetchGroups(ctx context.Context, names []string) (map[string]*Group, error) {
+	start := s.opts.now()
 	out := map[string]*Group{}
 	pages := autoscaling.NewDescribeAutoScalingGroupsPaginator(s.as, &autoscaling.DescribeAutoScalingGroupsInput{
 		AutoScalingGroupNames: names, MaxRecords: aws.Int32(maxRecords),
@@ -176,6 +177,7 @@ func (s *autoScaling) fetchGroups(ctx context.Context, names []string) (map[stri
 	err := eachPage(ctx, "DescribeAutoScalingGroups", pages, func(page *autoscaling.DescribeAutoScalingGroupsOutput) {
 		for _, g := range page.AutoScalingGroups {
 			c := groupFromSDK(g)
+			c.ObservedAt = start
 			out[c.Name] = c
 		}
 	})
@@ -258,7 +260,7 @@ func (s *autoScaling) DeleteGroup(ctx context.Context, name string, force bool) 
 	return nil
 }
 
-func (s *autoScaling) ScalingActivities(ctx context.Context, group string, since time.Time, limit int) ([]Activity, error) {
+func (s *autoScaling) ScalingActivities(ctx context.Context, group string, since time.Time, limit int) ([]Activity, time.Time, error) {
 	return s.feed.activities(s.logger(ctx), group, since, limit)
 }
 

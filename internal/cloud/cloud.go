@@ -59,10 +59,12 @@ type AutoScaling interface {
 	DeleteGroup(ctx context.Context, name string, force bool) error
 	// ScalingActivities returns the group's activities that started after since, ended after
 	// since, or are still in progress (all when since is zero), newest first, at most limit (all
-	// that are kept, up to 100, when limit <= 0). Served from a per-region feed polled
-	// account-wide at most every ProviderOptions.ActivityPollInterval; see activityFeed for why no
-	// activity is lost between calls.
-	ScalingActivities(ctx context.Context, group string, since time.Time, limit int) ([]Activity, error)
+	// that are kept, up to 100, when limit <= 0), and asOf: the answer accounts for every
+	// activity AWS listed for the group before asOf (this process's clock, comparable with
+	// Group.ObservedAt). Served from a per-region feed polled account-wide at most every
+	// ProviderOptions.ActivityPollInterval; see activityFeed for why no activity is lost between
+	// calls.
+	ScalingActivities(ctx context.Context, group string, since time.Time, limit int) (acts []Activity, asOf time.Time, err error)
 
 	// DescribePolicies returns the group's named scaling policies, in the order of names (nil for
 	// one that does not exist), served from the inventory for up to ProviderOptions.CacheTTL; our
@@ -127,6 +129,8 @@ type Group struct {
 	CapacityRebalance                 bool
 	Status                            string // groupStatusDeleting while AWS deletes it
 	Instances                         []ec2v1alpha1.InstanceStatus
+	// ObservedAt is when the describe that returned this started (this process's clock).
+	ObservedAt time.Time
 }
 
 // groupStatusDeleting is the Status AWS reports while it deletes a group.

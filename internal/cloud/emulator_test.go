@@ -463,7 +463,7 @@ func TestEmulatorActivities(t *testing.T) {
 		t.Fatal(err)
 	}
 	env.advance(time.Minute)
-	acts, err := s.ScalingActivities(ctx, "old", time.Time{}, 10)
+	acts, _, err := s.ScalingActivities(ctx, "old", time.Time{}, 10)
 	if err != nil || len(acts) != 2 {
 		t.Fatalf("old group's history: %v %v", acts, err)
 	}
@@ -474,7 +474,7 @@ func TestEmulatorActivities(t *testing.T) {
 	}
 	env.emu.ResetCalls()
 	env.clock.Advance(11 * time.Second)
-	acts, err = s.ScalingActivities(ctx, "new", time.Time{}, 10)
+	acts, _, err = s.ScalingActivities(ctx, "new", time.Time{}, 10)
 	if err != nil || len(acts) != 1 || acts[0].StatusCode != "InProgress" || !strings.Contains(acts[0].Description, "Launching") {
 		t.Fatalf("new group: %+v %v", acts, err)
 	}
@@ -494,7 +494,7 @@ func TestEmulatorActivities(t *testing.T) {
 	}
 	env.advance(time.Minute)
 	env.clock.Advance(11 * time.Second)
-	acts, err = s.ScalingActivities(ctx, "new", time.Time{}, 10)
+	acts, _, err = s.ScalingActivities(ctx, "new", time.Time{}, 10)
 	if err != nil || len(acts) != 3 {
 		t.Fatalf("after scale-out: %+v %v", acts, err)
 	}
@@ -508,13 +508,13 @@ func TestEmulatorActivities(t *testing.T) {
 		t.Errorf("not newest first: %+v", acts)
 	}
 	// since: what started or ended later.
-	if got, _ := s.ScalingActivities(ctx, "new", acts[0].EndTime.Time, 10); len(got) != 0 {
+	if got, _, _ := s.ScalingActivities(ctx, "new", acts[0].EndTime.Time, 10); len(got) != 0 {
 		t.Errorf("since the last end: %v", got)
 	}
-	if got, _ := s.ScalingActivities(ctx, "new", acts[2].EndTime.Time, 10); len(got) != 2 {
+	if got, _, _ := s.ScalingActivities(ctx, "new", acts[2].EndTime.Time, 10); len(got) != 2 {
 		t.Errorf("since the first launch ended: %v", got)
 	}
-	if got, _ := s.ScalingActivities(ctx, "new", time.Time{}, 2); len(got) != 2 || got[0].ActivityID != acts[0].ActivityID {
+	if got, _, _ := s.ScalingActivities(ctx, "new", time.Time{}, 2); len(got) != 2 || got[0].ActivityID != acts[0].ActivityID {
 		t.Errorf("limit 2: %v", got)
 	}
 

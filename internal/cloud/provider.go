@@ -123,13 +123,24 @@ type Location struct {
 
 // Provider hands out the Services of each location, each with its own clients, rate limiters
 // and inventories, all sharing one AWS configuration and one set of metrics. Safe for concurrent use.
+//
+// Started (Start, as a manager Runnable, so only the leader polls), it also runs each location's
+// activity feed in the background and collects the groups with news for WaitActivityNews.
 type Provider struct {
 	cfg     aws.Config
 	opts    ProviderOptions
 	metrics *Metrics
+	news    newsBox
 
 	mu       sync.Mutex
 	services map[Location]Services
+	runCtx   context.Context // set by Start; nil before
+}
+
+// GroupRef names an Auto Scaling group in AWS.
+type GroupRef struct {
+	Location
+	Name string
 }
 
 // NewProvider loads the AWS configuration from the standard chain: environment, shared config and
@@ -154,7 +165,30 @@ func NewProvider(ctx context.Context, opts ProviderOptions) (*Provider, error) {
 	if cfg.Region == "" {
 		return nil, errors.New("no AWS region: set --aws-region, AWS_REGION or a region in the AWS profile")
 	}
-	return &Provider{cfg: cfg, opts: opts, metrics: NewMetrics(opts.Registerer), services: map[Location]Services{}}, nil
+	return &Provider{cfg: cfg, opts: opts, metrics: NewMetrics(opts.Registerer), news: newNewsBox(), services: map[Location]Services{}}, nil
+}
+
+// Start runs the activity feeds of every location, present and future, until ctx ends.
+func (p *Provider) Start(ctx context.Context) error {
+	p.mu.Lock()
+	if p.runCtx != nil {
+		p.mu.Unlock()
+		return errors.New("cloud.Provider started twice")
+	}
+	p.runCtx = ctx
+	for _, s := range p.services {
+		go s.AutoScaling.(*autoScaling).feed.run(ctx)
+	}
+	p.mu.Unlock()
+	<-ctx.Done()
+	return nil
+}
+
+// WaitActivityNews blocks until some groups have scaling activities their objects have not seen
+// yet (a new activity, or one that changed), and returns them, each once however often it had
+// news. It returns only when ctx ends or there is news.
+func (p *Provider) WaitActivityNews(ctx context.Context) ([]GroupRef, error) {
+	return p.news.wait(ctx)
 }
 
 // DefaultRegion is the region of a Location without one.
@@ -182,12 +216,63 @@ func (p *Provider) Services(loc Location) Services {
 		c.Region = loc.Region
 		p.clientOptions(serviceCloudWatch, &c.BaseEndpoint, &c.Retryer, &c.APIOptions)
 	})
+	asg := newAutoScaling(loc.Region, as, o)
+	asg.feed.notify = func(groups []string) {
+		for _, g := range groups {
+			p.news.add(GroupRef{Location: loc, Name: g})
+		}
+	}
+	if p.runCtx != nil {
+		go asg.feed.run(p.runCtx)
+	}
 	s := Services{
-		AutoScaling: newAutoScaling(loc.Region, as, o),
+		AutoScaling: asg,
 		CloudWatch:  newCloudWatch(loc.Region, cw, o),
 	}
 	p.services[loc] = s
 	return s
+}
+
+// newsBox collects groups with news until someone takes them; adding never blocks, and a group
+// waiting to be taken is held once.
+type newsBox struct {
+	mu      sync.Mutex
+	pending map[GroupRef]struct{}
+	ready   chan struct{} // holds a token while pending is non-empty
+}
+
+func newNewsBox() newsBox {
+	return newsBox{pending: map[GroupRef]struct{}{}, ready: make(chan struct{}, 1)}
+}
+
+func (b *newsBox) add(g GroupRef) {
+	b.mu.Lock()
+	b.pending[g] = struct{}{}
+	b.mu.Unlock()
+	select {
+	case b.ready <- struct{}{}:
+	default:
+	}
+}
+
+func (b *newsBox) wait(ctx context.Context) ([]GroupRef, error) {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-b.ready:
+		}
+		b.mu.Lock()
+		out := make([]GroupRef, 0, len(b.pending))
+		for g := range b.pending {
+			out = append(out, g)
+		}
+		clear(b.pending)
+		b.mu.Unlock()
+		if len(out) > 0 {
+			return out, nil
+		}
+	}
 }
 
 // clientOptions applies what every service's client shares: the explicit endpoint (set here, after the SDK
