@@ -61,10 +61,16 @@ func (r *AutoScalingGroupReconciler) reconcileNormal(ctx context.Context, g *ec2
 		return ctrl.Result{}, err
 	}
 
-	// A settled group may be read from the provider's bulk inventory; anything in motion is read fresh.
-	maxAge := r.opts.SyncPeriod / 2
-	if !c.isReady() || g.Status.ObservedGeneration != g.Generation {
-		maxAge = 0
+	// A settled group may be read from the provider's bulk inventory; anything in motion is read
+	// fresh. One that only waits for its activity history to catch up was seen settled moments
+	// ago, so a recent inventory read does: forcing fresh reads of a fleet of such groups would
+	// take Auto Scaling calls from creating the rest of it.
+	maxAge := time.Duration(0)
+	switch ready := c.ready(); {
+	case c.isReady() && g.Status.ObservedGeneration == g.Generation:
+		maxAge = r.opts.SyncPeriod / 2
+	case ready != nil && ready.Reason == ec2v1alpha1.ReasonActivityHistoryPending && ready.ObservedGeneration == g.Generation:
+		maxAge = 2 * progressRequeue
 	}
 	current, err := svc.DescribeGroup(ctx, name, maxAge)
 	if err != nil {
