@@ -297,5 +297,5 @@ type AutoScalingGroupList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&AutoScalingGroup{}, &AutoScalingGroupList{})
+	register(&AutoScalingGroup{}, &AutoScalingGroupList{})
 }

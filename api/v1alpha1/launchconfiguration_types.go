@@ -211,5 +211,5 @@ type LaunchConfigurationList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&LaunchConfiguration{}, &LaunchConfigurationList{})
+	register(&LaunchConfiguration{}, &LaunchConfigurationList{})
 }

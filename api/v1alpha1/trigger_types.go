@@ -207,5 +207,5 @@ type TriggerList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&Trigger{}, &TriggerList{})
+	register(&Trigger{}, &TriggerList{})
 }

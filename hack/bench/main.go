@@ -84,20 +84,27 @@ func main() {
 		cfg.S4Duration = *s4
 	}
 	cfg.ManagerBinary, cfg.RequireMoto, cfg.Progress = *manager, *requireMoto, os.Stderr
+	if err := measure(cfg, *timeout, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	fmt.Fprintf(os.Stderr, "bench: wrote %s/latest.json and latest.md\n", *out)
+}
 
+// measure runs the benchmark until it ends, timeout passes or the process is interrupted, and
+// writes the report into out.
+func measure(cfg bench.Config, timeout time.Duration, out string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	rep, err := bench.Run(ctx, cfg)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+		return err
 	}
-	if err := rep.Write(*out); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+	if err := rep.Write(out); err != nil {
+		return err
 	}
 	fmt.Print(rep.Markdown())
-	fmt.Fprintf(os.Stderr, "bench: wrote %s/latest.json and latest.md\n", *out)
+	return nil
 }

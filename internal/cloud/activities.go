@@ -225,16 +225,16 @@ func (f *activityFeed) ensurePolled(ctx context.Context, maxAge time.Duration) e
 	}
 }
 
-func (f *activityFeed) poll(ctx context.Context) error {
-	start := f.now()
+// pollPages reads the account's newest activities, page by page, back to where the previous
+// poll's newest one started (less the overlap), routing each to its watched group. It returns the
+// newest start time seen, the IDs seen, and whether it reached back far enough.
+func (f *activityFeed) pollPages(ctx context.Context) (newest time.Time, seen map[string]bool, complete bool, err error) {
 	f.mu.Lock()
 	first := !f.polled
 	stopBefore := f.highWater.Add(-f.overlap)
 	f.mu.Unlock()
 
-	var newest time.Time
-	seen := map[string]bool{}
-	complete := false
+	seen = map[string]bool{}
 	var token *string
 	for pages := 1; ; pages++ {
 		out, err := f.as.DescribeScalingActivities(ctx, &autoscaling.DescribeScalingActivitiesInput{
@@ -242,7 +242,7 @@ func (f *activityFeed) poll(ctx context.Context) error {
 			NextToken:  token,
 		})
 		if err != nil {
-			return wrapError("DescribeScalingActivities", err)
+			return newest, seen, false, wrapError("DescribeScalingActivities", err)
 		}
 		var oldest time.Time
 		f.mu.Lock()
@@ -260,18 +260,24 @@ func (f *activityFeed) poll(ctx context.Context) error {
 		}
 		f.mu.Unlock()
 		if aws.ToString(out.NextToken) == "" {
-			complete = true
-			break
+			return newest, seen, true, nil
 		}
 		// The first poll only marks where the feed starts; seeds bring each group's past.
 		if first || (len(out.Activities) > 0 && oldest.Before(stopBefore)) {
-			complete = true
-			break
+			return newest, seen, true, nil
 		}
 		if pages >= f.maxPages {
-			break
+			return newest, seen, false, nil
 		}
 		token = out.NextToken
+	}
+}
+
+func (f *activityFeed) poll(ctx context.Context) error {
+	start := f.now()
+	newest, seen, complete, err := f.pollPages(ctx)
+	if err != nil {
+		return err
 	}
 
 	if err := f.refreshInProgress(ctx, seen); err != nil {

@@ -509,16 +509,19 @@ func TestActivityFromSDK(t *testing.T) {
 }
 
 func TestNormalizedSet(t *testing.T) {
-	cases := map[string][]string{
-		"":                      nil,
-		"subnet-1":              {"subnet-1"},
-		"subnet-2,subnet-1":     {"subnet-1", "subnet-2"},
-		" subnet-1 ,, subnet-1": {"subnet-1"},
-		",":                     nil,
+	cases := []struct {
+		in   string
+		want []string
+	}{
+		{"", nil},
+		{"subnet-1", []string{"subnet-1"}},
+		{"subnet-2,subnet-1", []string{"subnet-1", "subnet-2"}},
+		{" subnet-1 ,, subnet-1", []string{"subnet-1"}}, // AWS tolerates blanks and repeats
+		{",", nil},
 	}
-	for in, want := range cases {
-		if got := splitZoneIdentifier(aws.String(in)); !slices.Equal(got, want) {
-			t.Errorf("split(%q) = %v, want %v", in, got, want)
+	for _, c := range cases {
+		if got := splitZoneIdentifier(aws.String(c.in)); !slices.Equal(got, c.want) {
+			t.Errorf("split(%q) = %v, want %v", c.in, got, c.want)
 		}
 	}
 	if splitZoneIdentifier(nil) != nil || joinZoneIdentifier(nil) != nil {

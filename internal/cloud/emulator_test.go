@@ -522,8 +522,11 @@ func TestEmulatorActivities(t *testing.T) {
 	env.emu.ResetCalls()
 	env.clock.Advance(11 * time.Second)
 	for range 50 {
-		s.ScalingActivities(ctx, "new", time.Time{}, 10)
-		s.ScalingActivities(ctx, "old", time.Time{}, 10)
+		for _, g := range []string{"new", "old"} {
+			if _, _, err := s.ScalingActivities(ctx, g, time.Time{}, 10); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	if n := env.emu.Calls()["DescribeScalingActivities"]; n != 1 {
 		t.Errorf("%d DescribeScalingActivities for 100 reads", n)

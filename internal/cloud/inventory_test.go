@@ -172,8 +172,11 @@ func TestInventoryServesFromCacheWithinMaxAge(t *testing.T) {
 	}
 	// maxAge 0 always reads.
 	before := src.callCount()
-	inv.get(ctx, "a", 0)
-	inv.get(ctx, "a", 0)
+	for range 2 {
+		if _, _, err := inv.get(ctx, "a", 0); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if src.callCount() != before+2 {
 		t.Errorf("maxAge 0 served from cache")
 	}
@@ -265,7 +268,9 @@ func testPiggyback(t *testing.T, maxAgeDiv int) {
 	maxAge := period / time.Duration(maxAgeDiv)
 	// Period 0: every reconciler asks once, spread over the period.
 	for _, k := range keys(n) {
-		inv.get(ctx, k, maxAge)
+		if _, _, err := inv.get(ctx, k, maxAge); err != nil {
+			t.Fatal(err)
+		}
 		clock.Advance(period / n)
 	}
 	first := src.callCount()
@@ -322,12 +327,17 @@ func TestInventoryWriteDuringDescribeWins(t *testing.T) {
 	inv := newTestInventory(src, newFakeClock(), 100)
 	inv.window = 0
 	ctx := context.Background()
-	done := make(chan struct{})
-	go func() { inv.get(ctx, "a", time.Hour); close(done) }()
+	done := make(chan error)
+	go func() {
+		_, _, err := inv.get(ctx, "a", time.Hour)
+		done <- err
+	}()
 	<-src.started
 	inv.invalidate("a") // a write lands while the describe is in flight
 	close(src.gate)
-	<-done
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 	src.set("a", "after")
 	if v, _, _ := inv.get(ctx, "a", time.Hour); v != "after" {
 		t.Errorf("a = %q: the describe that raced the write was cached", v)
@@ -373,10 +383,15 @@ func TestInventoryForgetsKeysNobodyAsksFor(t *testing.T) {
 	inv := newTestInventory(src, clock, 100)
 	inv.window = 0
 	ctx := context.Background()
-	inv.get(ctx, "a", time.Minute)
-	inv.get(ctx, "b", time.Minute)
+	for _, k := range []string{"a", "b"} {
+		if _, _, err := inv.get(ctx, k, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
 	clock.Advance(inv.retention + time.Minute)
-	inv.get(ctx, "b", time.Minute) // the flush prunes a
+	if _, _, err := inv.get(ctx, "b", time.Minute); err != nil { // the flush prunes a
+		t.Fatal(err)
+	}
 	inv.mu.Lock()
 	_, kept := inv.entries["a"]
 	inv.mu.Unlock()

@@ -190,6 +190,27 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
+// measureSteady counts the AWS calls of a converged fleet of n sets over cfg.Periods sync periods (S2).
+func measureSteady(ctx context.Context, cfg Config, env *harness.Env, n int) (Steady, error) {
+	steady := Steady{N: n, Periods: cfg.Periods, SyncPeriodSeconds: cfg.SyncPeriod.Seconds()}
+	cfg.logf("N=%d: counting AWS calls over %d sync periods of %s", n, cfg.Periods, cfg.SyncPeriod)
+	env.Emulator.ResetCalls()
+	select {
+	case <-ctx.Done():
+		return steady, ctx.Err()
+	case <-time.After(time.Duration(cfg.Periods) * cfg.SyncPeriod):
+	}
+	steady.Calls = env.Emulator.Calls()
+	steady.summarize(n)
+	counts, err := env.CountReady(ctx, "default", "bench")
+	if err != nil {
+		return steady, err
+	}
+	steady.ReadyAtEnd = counts.Ready()
+	cfg.logf("N=%d: %.4f calls per group per period", n, steady.CallsPerGroupPerPeriod)
+	return steady, nil
+}
+
 // measureOperator runs S1, S2 and S3 for one fleet size on a fresh control plane, emulator and manager.
 func measureOperator(ctx context.Context, cfg Config, n int) (conv Convergence, steady Steady, foot Footprint, err error) {
 	conv.N, steady.N, foot.N = n, n, n
@@ -235,22 +256,9 @@ func measureOperator(ctx context.Context, cfg Config, n int) (conv Convergence, 
 	cfg.logf("N=%d: all Ready after %.1f s (applied in %.1f s)", n, conv.OperatorSeconds, conv.ApplySeconds)
 
 	// S2.
-	steady.Periods, steady.SyncPeriodSeconds = cfg.Periods, cfg.SyncPeriod.Seconds()
-	cfg.logf("N=%d: counting AWS calls over %d sync periods of %s", n, cfg.Periods, cfg.SyncPeriod)
-	env.Emulator.ResetCalls()
-	select {
-	case <-ctx.Done():
-		return conv, steady, foot, ctx.Err()
-	case <-time.After(time.Duration(cfg.Periods) * cfg.SyncPeriod):
-	}
-	steady.Calls = env.Emulator.Calls()
-	steady.summarize(n)
-	counts, err := env.CountReady(ctx, "default", "bench")
-	if err != nil {
+	if steady, err = measureSteady(ctx, cfg, env, n); err != nil {
 		return conv, steady, foot, err
 	}
-	steady.ReadyAtEnd = counts.Ready()
-	cfg.logf("N=%d: %.4f calls per group per period", n, steady.CallsPerGroupPerPeriod)
 
 	// S3.
 	ms, err := env.Manager.ScrapeMetrics(ctx)

@@ -349,18 +349,29 @@ func (s Stat) cell(prec int) string {
 // Markdown renders the report as the tables the README shows.
 func (r *Report) Markdown() string {
 	var b strings.Builder
+	for _, section := range []func(*strings.Builder){r.writeHeader, r.writeTargets, r.writeS1, r.writeS2, r.writeS3, r.writeS4} {
+		section(&b)
+	}
+	return b.String()
+}
+
+// writeHeader says how, where and on what the report was measured.
+func (r *Report) writeHeader(b *strings.Builder) {
 	m := r.Machine
 	runs := "run"
 	if r.Config.Runs != 1 {
 		runs = "runs"
 	}
-	fmt.Fprintf(&b, "## Benchmark (`make bench`, %s mode)\n\n", r.Mode)
-	fmt.Fprintf(&b, "Medians of %d %s, spread (min–max) in brackets; ratios are taken within a run. Machine: %d cores (%s), %.1f GiB RAM, %s, Go %s, commit %s%s, load average %s at the start (the machine is shared). %s.\n\n",
+	fmt.Fprintf(b, "## Benchmark (`make bench`, %s mode)\n\n", r.Mode)
+	fmt.Fprintf(b, "Medians of %d %s, spread (min–max) in brackets; ratios are taken within a run. Machine: %d cores (%s), %.1f GiB RAM, %s, Go %s, commit %s%s, load average %s at the start (the machine is shared). %s.\n\n",
 		r.Config.Runs, runs, m.Cores, m.CPUModel, m.MemTotalMiB/1024, m.Kernel, strings.TrimPrefix(m.GoVersion, "go"), m.Commit, dirty(m.Dirty),
 		loadString(m.LoadAvgStart), r.Generated.Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintf(&b, "Setup: envtest kube-apiserver + etcd, our emulator in-process (launch delay 0), `bin/manager` as a subprocess with `--max-concurrent-reconciles %d` and a short `--sync-period %gs` (the default is 60 s; calls per period do not depend on it), all on loopback. A set is a LaunchConfiguration + AutoScalingGroup (1 instance) + Trigger (2 policies, 2 alarms).\n\n",
+	fmt.Fprintf(b, "Setup: envtest kube-apiserver + etcd, our emulator in-process (launch delay 0), `bin/manager` as a subprocess with `--max-concurrent-reconciles %d` and a short `--sync-period %gs` (the default is 60 s; calls per period do not depend on it), all on loopback. A set is a LaunchConfiguration + AutoScalingGroup (1 instance) + Trigger (2 policies, 2 alarms).\n\n",
 		r.Config.Concurrency, r.Config.SyncPeriodSeconds)
+}
 
+// writeTargets is the table of measures against their targets.
+func (r *Report) writeTargets(b *strings.Builder) {
 	b.WriteString("| Measure | Median | Target | Met |\n|---|---|---|---|\n")
 	for _, v := range r.Targets {
 		met := "no"
@@ -375,19 +386,25 @@ func (r *Report) Markdown() string {
 		if v.Note != "" {
 			note = " (" + v.Note + ")"
 		}
-		fmt.Fprintf(&b, "| %s%s | %s | %s | %s |\n", v.Name, note, val, v.Target, met)
+		fmt.Fprintf(b, "| %s%s | %s | %s | %s |\n", v.Name, note, val, v.Target, met)
 	}
+}
 
+// writeS1 is the convergence table.
+func (r *Report) writeS1(b *strings.Builder) {
 	b.WriteString("\n### S1 convergence (seconds until all 3N objects are Ready)\n\n")
-	fmt.Fprintf(&b, "Lower bound: a plain aws-sdk-go-v2 program making exactly the calls the sets need (CreateLaunchConfiguration, CreateAutoScalingGroup with tags, PutScalingPolicy ×2, PutMetricAlarm ×2, then DescribeAutoScalingGroups 100 names a call until all InService) with %d sets in flight, against a fresh emulator with the same settings; once under the operator's client-side AWS rate limit (%g calls/s per service, burst %d) and once without a limit.\n\n",
+	fmt.Fprintf(b, "Lower bound: a plain aws-sdk-go-v2 program making exactly the calls the sets need (CreateLaunchConfiguration, CreateAutoScalingGroup with tags, PutScalingPolicy ×2, PutMetricAlarm ×2, then DescribeAutoScalingGroups 100 names a call until all InService) with %d sets in flight, against a fresh emulator with the same settings; once under the operator's client-side AWS rate limit (%g calls/s per service, burst %d) and once without a limit.\n\n",
 		r.Config.Concurrency, r.Config.RateLimit, r.Config.Burst)
 	b.WriteString("| N | operator | of which apply | lower bound (same rate limit) | ratio | lower bound (no limit) | ratio |\n|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Summary.PerN {
-		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | %s |\n", s.N, s.OperatorSeconds.cell(1), s.ApplySeconds.cell(1),
+		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s | %s |\n", s.N, s.OperatorSeconds.cell(1), s.ApplySeconds.cell(1),
 			s.LowerBoundSeconds.cell(1), s.Ratio.cell(2), s.LowerBoundUnlimited.cell(2), s.RatioUnlimited.cell(1))
 	}
+}
 
-	fmt.Fprintf(&b, "\n### S2 steady state (AWS calls per group per sync period, %d periods of %g s, counters reset after convergence)\n\n", r.Config.Periods, r.Config.SyncPeriodSeconds)
+// writeS2 is the steady-state table.
+func (r *Report) writeS2(b *strings.Builder) {
+	fmt.Fprintf(b, "\n### S2 steady state (AWS calls per group per sync period, %d periods of %g s, counters reset after convergence)\n\n", r.Config.Periods, r.Config.SyncPeriodSeconds)
 	b.WriteString("| N | all actions | by action |\n|---|---|---|\n")
 	for _, s := range r.Summary.PerN {
 		actions := make([]string, 0, len(s.ByAction))
@@ -403,9 +420,12 @@ func (r *Report) Markdown() string {
 		if by == "" {
 			by = "none"
 		}
-		fmt.Fprintf(&b, "| %d | %s | %s |\n", s.N, s.CallsPerGroupPerPeriod.cell(4), by)
+		fmt.Fprintf(b, "| %d | %s | %s |\n", s.N, s.CallsPerGroupPerPeriod.cell(4), by)
 	}
+}
 
+// writeS3 is the footprint table.
+func (r *Report) writeS3(b *strings.Builder) {
 	b.WriteString("\n### S3 footprint (manager process)\n\n")
 	b.WriteString("| N | peak RSS (VmHWM) MiB | max heap alloc MiB | max heap in use MiB | reconcile p50 / p99 (s), all controllers | by controller |\n|---|---|---|---|---|---|\n")
 	for _, s := range r.Summary.PerN {
@@ -420,24 +440,26 @@ func (r *Report) Markdown() string {
 		for _, c := range ctrls {
 			parts = append(parts, fmt.Sprintf("%s %s / %s", c, f(s.ReconcileP50[c].Median, 3), f(s.ReconcileP99[c].Median, 3)))
 		}
-		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s / %s | %s |\n", s.N, s.PeakRSSMiB.cell(1), s.MaxHeapAllocMiB.cell(1), s.MaxHeapInuseMiB.cell(1),
+		fmt.Fprintf(b, "| %d | %s | %s | %s | %s / %s | %s |\n", s.N, s.PeakRSSMiB.cell(1), s.MaxHeapAllocMiB.cell(1), s.MaxHeapInuseMiB.cell(1),
 			f(s.ReconcileP50["all"].Median, 3), f(s.ReconcileP99["all"].Median, 3), strings.Join(parts, "; "))
 	}
+}
 
+// writeS4 is the emulator throughput table, then the notes.
+func (r *Report) writeS4(b *strings.Builder) {
 	e := r.Summary.Emulator
-	fmt.Fprintf(&b, "\n### S4 emulator throughput (calls/s through the Go SDK, %d concurrent callers, %g s per target in 1-s slices taken in turn)\n\n", r.Config.S4Workers, r.Config.S4Seconds)
+	fmt.Fprintf(b, "\n### S4 emulator throughput (calls/s through the Go SDK, %d concurrent callers, %g s per target in 1-s slices taken in turn)\n\n", r.Config.S4Workers, r.Config.S4Seconds)
 	b.WriteString("The ratio uses an Auto Scaling-only mix (DescribeAutoScalingGroups with 10 names, SetDesiredCapacity alternating 1 and 2, DescribeScalingActivities), because moto does not speak the RPCv2 CBOR protocol the Go SDK uses for CloudWatch; the full mix adds PutMetricAlarm and DescribeAlarms and runs against ours only.\n\n")
 	b.WriteString("| mix | ours | moto_server | ours / moto |\n|---|---|---|---|\n")
 	motoCell, ratioCell := "n/a", "n/a"
 	if e.Moto != nil {
 		motoCell, ratioCell = e.Moto.cell(0), e.Ratio.cell(1)
 	}
-	fmt.Fprintf(&b, "| Auto Scaling | %s | %s | %s |\n", e.Ours.cell(0), motoCell, ratioCell)
-	fmt.Fprintf(&b, "| Auto Scaling + CloudWatch | %s | — | — |\n", e.OursFull.cell(0))
+	fmt.Fprintf(b, "| Auto Scaling | %s | %s | %s |\n", e.Ours.cell(0), motoCell, ratioCell)
+	fmt.Fprintf(b, "| Auto Scaling + CloudWatch | %s | — | — |\n", e.OursFull.cell(0))
 	for _, n := range r.Notes {
-		fmt.Fprintf(&b, "\nNote: %s\n", n)
+		fmt.Fprintf(b, "\nNote: %s\n", n)
 	}
-	return b.String()
 }
 
 func dirty(d bool) string {

@@ -177,15 +177,6 @@ func get(ctx context.Context, obj client.Object) error {
 	return k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj)
 }
 
-// callsOf sums the emulator's counters for actions (successes and failures alike).
-func callsOf(calls map[string]int64, actions ...string) int64 {
-	var n int64
-	for _, a := range actions {
-		n += calls[a]
-	}
-	return n
-}
-
 // totalCalls sums every action's counter (attempts), leaving out the per-error-code counters.
 func totalCalls(calls map[string]int64) int64 {
 	var n int64

@@ -98,15 +98,6 @@ func grantsOfRules(rules []rbacv1.PolicyRule) map[grant]bool {
 	return out
 }
 
-func sortedGrants[V any](m map[grant]V) []string {
-	var out []string
-	for g := range m {
-		out = append(out, g.String())
-	}
-	sort.Strings(out)
-	return out
-}
-
 // compareGrants fails on any permission granted but not reviewed (extra privilege) or reviewed but
 // not granted (the code would be forbidden).
 func compareGrants(t *testing.T, what string, got map[grant]bool, want map[grant]string) {
